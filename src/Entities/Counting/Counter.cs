@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Logging;
+using ServerlessGenServer.Entities.GenServers;
+
+namespace ServerlessGenServer.Entities.Counting;
+
+/// <summary>The seed's counter: <c>increment</c> and <c>reset</c> are casts, <c>value</c> is a call.</summary>
+public sealed class Counter(TimeProvider time, ILogger<Counter> logger) : GenServer<CounterState>(time, logger)
+{
+    /// <summary>handle_cast(:increment): adds <paramref name="amount"/>. Overflow fails the operation; it never wraps.</summary>
+    public void Increment([Range(1, long.MaxValue)] long amount = 1) =>
+        State = State with { Value = checked(State.Value + amount) };
+
+    /// <summary>handle_call(:value): replies with the count.</summary>
+    public long Value() => State.Value;
+
+    /// <summary>handle_cast(:reset): back to zero.</summary>
+    public void Reset() => State = new CounterState();
+
+    protected override CounterState Init() => new();
+}

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ServerlessGenServer.Entities.GenServers;
+
+public static class GenServerServiceCollectionExtensions
+{
+    /// <summary>
+    /// What every GenServer needs from DI: the clock, the registry, and each server's validated options.
+    /// The Functions app and the engine host both call this, so the servers run with the same services.
+    /// </summary>
+    public static IServiceCollection AddGenServers(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(GenServerRegistry.Default);
+        return services;
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using ServerlessGenServer.Entities.Calls;
+using ServerlessGenServer.Entities.Counting;
+
+namespace ServerlessGenServer.Functions;
+
+/// <summary>One entity trigger per GenServer, and the orchestration that carries calls.</summary>
+public static class GenServerTriggers
+{
+    [Function(nameof(Counter))]
+    public static Task Counter([EntityTrigger] TaskEntityDispatcher dispatcher) => dispatcher.DispatchAsync<Counter>();
+
+    [Function(nameof(CallOrchestrator))]
+    public static Task<CallOutcome> CallOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, CallRequest request) =>
+        new CallOrchestrator().RunAsync(context, request);
+}
