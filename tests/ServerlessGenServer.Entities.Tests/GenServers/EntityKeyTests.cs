@@ -1,0 +1,40 @@
+using ServerlessGenServer.Entities.GenServers;
+
+namespace ServerlessGenServer.Entities.Tests.GenServers;
+
+public sealed class EntityKeyTests
+{
+    [Theory]
+    [InlineData("user-42")]
+    [InlineData("a.b_c:d~e+f=g!h$i*j,k;l'm(n)")]
+    [InlineData("ユーザー42")]
+    [InlineData("Ünïcödé")]
+    [InlineData("\U0001D400bc")]
+    public void Problem_AllowedKey_IsNull(string key) => Assert.Null(EntityKey.Problem(key));
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("a/b", "position 1")]
+    [InlineData("a\\b", "position 1")]
+    [InlineData("a#b", "position 1")]
+    [InlineData("a?b", "position 1")]
+    [InlineData("a@b", "position 1")]
+    [InlineData("a%2Fb", "position 1")]
+    [InlineData("a b", "position 1")]
+    [InlineData("a\tb", "position 1")]
+    [InlineData("a\u0000b", "position 1")]
+    [InlineData("ab\u202E", "position 2")]
+    [InlineData("ab\u200B", "position 2")]
+    [InlineData("a\uD800", "position 1")]
+    [InlineData("\uDC00a", "position 0")]
+    [InlineData("😀", "position 0")]
+    public void Problem_DisallowedKey_SaysWhy(string key, string expected) =>
+        Assert.Contains(expected, EntityKey.Problem(key), StringComparison.Ordinal);
+
+    [Fact]
+    public void Problem_LengthLimit_IsInclusive()
+    {
+        Assert.Null(EntityKey.Problem(new string('k', EntityKey.MaxLength)));
+        Assert.Contains("longer than 256", EntityKey.Problem(new string('k', EntityKey.MaxLength + 1)), StringComparison.Ordinal);
+    }
+}
