@@ -1,0 +1,203 @@
+// ServerlessGenServer on Azure: one resource group with a Flex Consumption function app, its
+// storage account (the Durable Task backend and the deployment package), monitoring and a
+// user-assigned identity. No keys: storage and telemetry are reached with Entra ID tokens.
+// Deploy with `azd up`, or `az deployment sub create` (see docs/deploy.md).
+targetScope = 'subscription'
+
+@description('Name of the azd environment; it seeds the resource names and is tagged on every resource.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region of every resource; it must offer the Flex Consumption plan.')
+@minLength(1)
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the deploying user or service principal, granted the same data roles as the app for local debugging against the cloud storage. Empty: none.')
+param principalId string = ''
+
+@description('Kind of principal principalId names.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
+
+@description('Memory of one Flex Consumption instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound on the number of instances the app scales out to (caps the bill under load).')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('App setting TASKHUB_NAME: the Durable Task hub (names the queues, tables and blob containers of the backend).')
+@minLength(3)
+@maxLength(45)
+param TASKHUB_NAME string = 'genserver'
+
+@description('App setting RateLimiter__Capacity: tokens a rate-limiter bucket holds when full.')
+@minValue(1)
+param RateLimiter__Capacity int = 10
+
+@description('App setting RateLimiter__RefillPerSecond: tokens added per second; a string so fractional rates such as 0.5 can be given.')
+param RateLimiter__RefillPerSecond string = '2'
+
+@description('App setting RateLimiter__Shards: number of rate-limiter entities the keys are spread over.')
+@minValue(1)
+param RateLimiter__Shards int = 16
+
+@description('App setting RateLimiter__MaxKeysPerShard: bound on the buckets one shard keeps.')
+@minValue(1)
+param RateLimiter__MaxKeysPerShard int = 10000
+
+@description('App setting RATELIMITER_REFILL_SCHEDULE: NCRONTAB (six fields, with seconds) of the timer that compacts rate-limiter shards.')
+param RATELIMITER_REFILL_SCHEDULE string = '0 */5 * * * *'
+
+@description('App setting Cache__MaxEntries: bound on the entries the cache GenServer keeps.')
+@minValue(1)
+param Cache__MaxEntries int = 1000
+
+@description('App setting SIGNAL_QUEUE_NAME: storage queue whose messages are turned into entity signals.')
+@minLength(3)
+@maxLength(63)
+param SIGNAL_QUEUE_NAME string = 'genserver-signals'
+
+@description('App setting ENTITY_CLEANUP_SCHEDULE: NCRONTAB (six fields, with seconds) of the timer that cleans up empty entities.')
+param ENTITY_CLEANUP_SCHEDULE string = '0 0 3 * * *'
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+
+var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
+var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
+
+var appSettings = {
+  TASKHUB_NAME: TASKHUB_NAME
+  RateLimiter__Capacity: string(RateLimiter__Capacity)
+  RateLimiter__RefillPerSecond: RateLimiter__RefillPerSecond
+  RateLimiter__Shards: string(RateLimiter__Shards)
+  RateLimiter__MaxKeysPerShard: string(RateLimiter__MaxKeysPerShard)
+  RATELIMITER_REFILL_SCHEDULE: RATELIMITER_REFILL_SCHEDULE
+  Cache__MaxEntries: string(Cache__MaxEntries)
+  SIGNAL_QUEUE_NAME: SIGNAL_QUEUE_NAME
+  ENTITY_CLEANUP_SCHEDULE: ENTITY_CLEANUP_SCHEDULE
+}
+
+resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: resourceGroup
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: resourceGroup
+  params: {
+    name: storageAccountName
+    location: location
+    tags: tags
+    deploymentContainerName: 'app-package'
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: resourceGroup
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: applicationInsightsName
+    location: location
+    tags: tags
+  }
+}
+
+module appRoles 'modules/role-assignments.bicep' = {
+  name: 'app-roles'
+  scope: resourceGroup
+  params: {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    storageAccountName: storageAccountName
+    applicationInsightsName: applicationInsightsName
+  }
+  dependsOn: [
+    storage
+    monitoring
+  ]
+}
+
+module deployerRoles 'modules/role-assignments.bicep' = if (!empty(principalId)) {
+  name: 'deployer-roles'
+  scope: resourceGroup
+  params: {
+    principalId: principalId
+    principalType: principalType
+    storageAccountName: storageAccountName
+    applicationInsightsName: applicationInsightsName
+  }
+  dependsOn: [
+    storage
+    monitoring
+  ]
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: resourceGroup
+  params: {
+    name: '${abbrs.webSitesFunctions}api-${resourceToken}'
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    appSettings: appSettings
+  }
+  // The host connects to storage with the identity as soon as it starts: grant the roles first.
+  dependsOn: [
+    appRoles
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output TASKHUB_NAME string = TASKHUB_NAME
+output SERVICE_API_NAME string = functionApp.outputs.name
+output SERVICE_API_URI string = functionApp.outputs.uri
