@@ -23,7 +23,7 @@ public sealed partial class HealthApi(ILogger<HealthApi> logger)
         try
         {
             // A read of an instance that never exists: it touches the task hub's storage and nothing else.
-            await client.GetInstanceAsync("health-probe", timeout.Token);
+            await client.GetInstanceAsync("health-probe", getInputsAndOutputs: false, timeout.Token);
             return ApiResult.Ok(new { status = "healthy", storage = "reachable" });
         }
 #pragma warning disable CA1031 // Any failure to reach storage is what this endpoint reports.

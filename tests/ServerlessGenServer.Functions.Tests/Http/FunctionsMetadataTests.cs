@@ -1,0 +1,96 @@
+using System.Reflection;
+using System.Text.Json;
+using ServerlessGenServer.Entities.GenServers;
+
+namespace ServerlessGenServer.Functions.Tests.Http;
+
+/// <summary>
+/// The contract with the Functions host: functions.metadata is what the host reads to index the app
+/// (triggers, routes, methods, authorization levels). These tests read the real build output.
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly string Output = typeof(FunctionsMetadataTests).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "FunctionsOutput").Value!;
+
+    private static readonly Dictionary<string, JsonElement> Functions = JsonDocument
+        .Parse(File.ReadAllText(Path.Combine(Output, "functions.metadata")))
+        .RootElement.EnumerateArray()
+        .ToDictionary(f => f.GetProperty("name").GetString()!, f => f);
+
+    public static TheoryData<string, string, string, string> HttpFunctions => new()
+    {
+        { "ServersCall", "post", "servers/{server}/{key}/call/{operation}", "Function" },
+        { "ServersCast", "post", "servers/{server}/{key}/cast/{operation}", "Function" },
+        { "ServersGet", "get", "servers/{server}/{key}", "Function" },
+        { "ServersDelete", "delete", "servers/{server}/{key}", "Function" },
+        { "ServersList", "get", "servers/{server}", "Function" },
+        { "CallsGet", "get", "calls/{instanceId}", "Function" },
+        { "Health", "get", "health", "Anonymous" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HttpFunctions))]
+    public void HttpFunction_IsIndexedWithRouteMethodAndAuthLevel(string name, string method, string route, string authLevel)
+    {
+        var trigger = Trigger(name);
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void EveryRegisteredGenServer_HasAnEntityTriggerOfItsName()
+    {
+        var entityTriggers = Functions
+            .Where(f => Trigger(f.Key).GetProperty("type").GetString() == "entityTrigger")
+            .Select(f => f.Key.ToLowerInvariant())
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(GenServerRegistry.Default.Servers.Select(s => s.Name).Order(StringComparer.Ordinal), entityTriggers);
+    }
+
+    [Fact]
+    public void CallOrchestrator_IsAnOrchestrationTrigger()
+    {
+        Assert.Equal("orchestrationTrigger", Trigger("CallOrchestrator").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public void EveryHttpFunctionButHealth_RequiresAFunctionKey()
+    {
+        var anonymous = Functions.Keys
+            .Where(name => Trigger(name).GetProperty("type").GetString() == "httpTrigger")
+            .Where(name => Trigger(name).GetProperty("authLevel").GetString() != "Function");
+
+        Assert.Equal(["Health"], anonymous);
+    }
+
+    [Theory]
+    [InlineData("host.json")]
+    [InlineData("local.settings.json")]
+    public void HostFiles_AreTheRootCopies(string file)
+    {
+        var root = Path.GetFullPath(Path.Combine(Output, "../../../../.."));
+
+        Assert.Equal(File.ReadAllText(Path.Combine(root, file)), File.ReadAllText(Path.Combine(Output, file)));
+    }
+
+    [Fact]
+    public void LocalSettings_RunIsolatedOnAzuriteWithoutSecrets()
+    {
+        var values = JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "local.settings.json"))).RootElement.GetProperty("Values");
+
+        Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
+        Assert.Equal("UseDevelopmentStorage=true", values.GetProperty("AzureWebJobsStorage").GetString());
+        Assert.DoesNotContain(values.EnumerateObject(), v => v.Value.ToString().Contains("AccountKey=", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static JsonElement Trigger(string function)
+    {
+        Assert.True(Functions.TryGetValue(function, out var f), $"{function} is not in functions.metadata");
+        return f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+    }
+}
