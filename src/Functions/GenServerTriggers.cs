@@ -1,7 +1,9 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using ServerlessGenServer.Entities.Caching;
 using ServerlessGenServer.Entities.Calls;
 using ServerlessGenServer.Entities.Counting;
+using ServerlessGenServer.Entities.Ticking;
 
 namespace ServerlessGenServer.Functions;
 
@@ -10,6 +12,12 @@ public static class GenServerTriggers
 {
     [Function(nameof(Counter))]
     public static Task Counter([EntityTrigger] TaskEntityDispatcher dispatcher) => dispatcher.DispatchAsync<Counter>();
+
+    [Function(nameof(Ticker))]
+    public static Task Ticker([EntityTrigger] TaskEntityDispatcher dispatcher) => dispatcher.DispatchAsync<Ticker>();
+
+    [Function(nameof(Cache))]
+    public static Task Cache([EntityTrigger] TaskEntityDispatcher dispatcher) => dispatcher.DispatchAsync<Cache>();
 
     [Function(nameof(CallOrchestrator))]
     public static Task<CallOutcome> CallOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, CallRequest request) =>

@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
+using ServerlessGenServer.Entities.Caching;
 using ServerlessGenServer.Entities.Counting;
+using ServerlessGenServer.Entities.Ticking;
 
 namespace ServerlessGenServer.Entities.GenServers;
 
@@ -26,6 +28,8 @@ public sealed class GenServerRegistry
     /// <summary>Every GenServer this app runs.</summary>
     public static GenServerRegistry Default { get; } = new([
         typeof(Counter),
+        typeof(Ticker),
+        typeof(Cache),
     ]);
 
     public IEnumerable<GenServerDescriptor> Servers => _byName.Values;

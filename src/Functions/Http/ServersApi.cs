@@ -173,46 +173,18 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
         return ApiResult.Ok(new { items = Array.Empty<object>(), continuation = (string?)null });
     }
 
-    private (Target Target, ApiResult? Problem) Resolve(string server, string key, string? operation, OperationKind kind)
+    private (GenServerTarget Target, ApiResult? Problem) Resolve(string server, string key, string? operation, OperationKind kind)
     {
-        if (!registry.TryGet(server, out var descriptor))
+        var (target, problem) = GenServerTarget.Resolve(registry, server, key, operation, kind);
+        return (target, problem switch
         {
-            return (default, UnknownServer(server));
-        }
-
-        if (EntityKey.Problem(key) is { } keyProblem)
-        {
-            return (default, Problems.BadKey(keyProblem));
-        }
-
-        var id = new EntityInstanceId(descriptor.Name, key);
-        if (operation is null)
-        {
-            return (new Target(id, null), null);
-        }
-
-        if (!descriptor.Operations.TryGet(operation, out var op) || op.IsInfo)
-        {
-            return (default, Problems.NotFound(
-                $"{descriptor.Name} has no operation '{operation}'. It has: {Describe(descriptor)}."));
-        }
-
-        // A call may run any operation (a cast answers null once it has run); a cast would throw a call's reply away.
-        if (kind == OperationKind.Cast && op.Kind == OperationKind.Call)
-        {
-            return (default, Problems.NotFound(
-                $"'{op.Name}' is a call: it has a reply, so send it to .../call/{op.Name.ToLowerInvariant()}."));
-        }
-
-        return (new Target(id, op), null);
+            null => null,
+            { Error: TargetError.BadKey } => Problems.BadKey(problem.Detail),
+            _ => Problems.NotFound(problem.Detail),
+        });
     }
 
-    private ApiResult UnknownServer(string server) =>
-        Problems.NotFound($"There is no GenServer named '{server}'. There are: {string.Join(", ", registry.Servers.Select(s => s.Name))}.");
-
-    private static string Describe(GenServerDescriptor server) => string.Join(", ", server.Operations.All
-        .Where(o => !o.IsInfo)
-        .Select(o => $"{o.Name.ToLowerInvariant()} ({o.Kind.ToString().ToLowerInvariant()})"));
+    private ApiResult UnknownServer(string server) => Problems.NotFound(GenServerTarget.UnknownServer(registry, server));
 
     internal static TimeSpan ReadTimeout(HttpRequest request, out ApiResult? problem)
     {
@@ -231,8 +203,6 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
 
         return TimeSpan.FromMilliseconds(ms);
     }
-
-    private readonly record struct Target(EntityInstanceId Id, GenServerOperation? Operation);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cast {Server}@{Key} '{Operation}' request {RequestId}")]
     private static partial void LogCast(ILogger logger, string server, string key, string operation, string requestId);

@@ -1,0 +1,224 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using Microsoft.DurableTask.Entities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessGenServer.Entities.GenServers;
+
+namespace ServerlessGenServer.Entities.Caching;
+
+/// <summary>
+/// The seed's state management: a key/value cache with a TTL per entry, periodic cleanup (handle_info(:cleanup)),
+/// an LRU bound, and a warm-up that runs through handle_continue so that init stays fast.
+/// <c>put</c> and <c>delete</c> are casts; <c>get</c> and <c>stats</c> are calls.
+/// </summary>
+/// <remarks>
+/// Lookups scan the entry list: it holds at most <see cref="CacheOptions.MaxEntries"/> entries and the state is
+/// deserialized for every batch anyway, so a list in recency order is the simplest correct LRU.
+/// </remarks>
+public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> options, ILogger<Cache> logger)
+    : GenServer<CacheState>(time, logger)
+{
+    private readonly CacheOptions _options = options.Value;
+
+    /// <summary>handle_cast({:put, key, value, ttl}): stores or replaces an entry as the most recently used one.</summary>
+    /// <exception cref="ValidationException">The value is larger than <see cref="CacheOptions.MaxValueBytes"/>.</exception>
+    public void Put(PutRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var value = request.Value ?? throw new ValidationException("The value is required.");
+        var valueBytes = JsonSerializer.SerializeToUtf8Bytes(value, GenServerJson.Options).Length;
+        if (valueBytes > _options.MaxValueBytes)
+        {
+            LogValueTooLarge(Logger, Context.Id, request.Key, valueBytes, _options.MaxValueBytes);
+            throw new ValidationException($"The value has {valueBytes} bytes of JSON; the most is {_options.MaxValueBytes}.");
+        }
+
+        Remove(request.Key);
+        var entry = new CacheEntry(request.Key, value, request.TtlMs is { } ttl ? Now.AddMilliseconds(ttl) : null);
+        State.Entries.Add(entry);
+        State.Bytes += entry.StoredSize();
+        Trim();
+        if (entry.ExpiresAt is not null && State.CleanupChain is null)
+        {
+            State.CleanupChain = Guid.NewGuid().ToString("N");
+            State.CleanupSeq = 1;
+            ScheduleCleanup();
+        }
+    }
+
+    /// <summary>handle_call({:get, key}): the value, or null when missing or expired (even before cleanup has run).</summary>
+    public JsonElement? Get([Required, StringLength(PutRequest.MaxKeyLength, MinimumLength = 1)] string key)
+    {
+        var index = State.Entries.FindIndex(e => e.Key == key);
+        if (index < 0 || State.Entries[index].IsExpired(Now))
+        {
+            if (index >= 0)
+            {
+                RemoveAt(index);
+                State.Expired++;
+            }
+
+            State.Misses++;
+            return null;
+        }
+
+        // Most recently used goes last.
+        var entry = State.Entries[index];
+        State.Entries.RemoveAt(index);
+        State.Entries.Add(entry);
+        State.Hits++;
+        return entry.Value;
+    }
+
+    /// <summary>
+    /// handle_cast({:delete, key}): removes an entry. Without a key it stops the cache (deletes its whole state), as the
+    /// entity runtime's own <c>delete</c> does for every other GenServer, so <c>DELETE /api/servers/cache/{key}</c> still works.
+    /// </summary>
+    public void Delete([StringLength(PutRequest.MaxKeyLength, MinimumLength = 1)] string? key = null)
+    {
+        if (key is null)
+        {
+            State = null!;
+            return;
+        }
+
+        Remove(key);
+    }
+
+    /// <summary>handle_call(:stats).</summary>
+    public CacheStats Stats() => new(
+        State.Entries.Count, State.Bytes, _options.MaxEntries, _options.MaxStateBytes, State.Hits, State.Misses,
+        State.Evictions, State.Expired, State.WarmedUp, State.CleanupChain is not null);
+
+    /// <summary>
+    /// handle_info(:cleanup): removes expired entries; re-arms while entries with a TTL remain, else ends the chain.
+    /// A message that is not the awaited one (a duplicate, or one of an ended chain) does nothing.
+    /// </summary>
+    [HandleInfo]
+    public void Cleanup(CleanupMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Chain != State.CleanupChain || message.Seq != State.CleanupSeq)
+        {
+            LogIgnoredCleanup(Logger, message.Chain, message.Seq, State.CleanupChain, State.CleanupSeq);
+            return;
+        }
+
+        var removed = RemoveExpired();
+        if (removed > 0)
+        {
+            LogCleaned(Logger, Context.Id, removed);
+        }
+
+        if (State.Entries.Exists(e => e.ExpiresAt is not null))
+        {
+            State.CleanupSeq++;
+            ScheduleCleanup();
+        }
+        else
+        {
+            State.CleanupChain = null;
+            State.CleanupSeq = 0;
+        }
+    }
+
+    /// <summary>
+    /// handle_continue(:warm_up): preloads the configured entries, once. Messages queued before it ran first, so it
+    /// never replaces an entry a client has put already.
+    /// </summary>
+    [HandleInfo]
+    public void WarmUp()
+    {
+        if (State.WarmedUp)
+        {
+            return;
+        }
+
+        var loaded = 0;
+        foreach (var (key, text) in _options.WarmUp.Entries)
+        {
+            if (!State.Entries.Exists(e => e.Key == key))
+            {
+                var entry = new CacheEntry(key, JsonSerializer.SerializeToElement(text, GenServerJson.Options));
+                State.Entries.Add(entry);
+                State.Bytes += entry.StoredSize();
+                loaded++;
+            }
+        }
+
+        Trim();
+        State.WarmedUp = true;
+        LogWarmedUp(Logger, Context.Id, loaded);
+    }
+
+    /// <summary>init: an empty cache. The warm-up, if any is configured, is scheduled, not run here.</summary>
+    protected override CacheState Init()
+    {
+        if (_options.WarmUp.Entries.Count == 0)
+        {
+            return new CacheState { WarmedUp = true };
+        }
+
+        Continue(nameof(WarmUp));
+        return new CacheState();
+    }
+
+    // Expired entries go first, then the least recently used, until both bounds hold.
+    private void Trim()
+    {
+        RemoveExpired();
+        while (State.Entries.Count > _options.MaxEntries || State.Bytes > _options.MaxStateBytes)
+        {
+            RemoveAt(0);
+            State.Evictions++;
+        }
+    }
+
+    private int RemoveExpired()
+    {
+        var now = Now;
+        var removed = 0;
+        for (var i = State.Entries.Count - 1; i >= 0; i--)
+        {
+            if (State.Entries[i].IsExpired(now))
+            {
+                RemoveAt(i);
+                removed++;
+            }
+        }
+
+        State.Expired += removed;
+        return removed;
+    }
+
+    private void Remove(string key)
+    {
+        var index = State.Entries.FindIndex(e => e.Key == key);
+        if (index >= 0)
+        {
+            RemoveAt(index);
+        }
+    }
+
+    private void RemoveAt(int index)
+    {
+        State.Bytes -= State.Entries[index].StoredSize();
+        State.Entries.RemoveAt(index);
+    }
+
+    private void ScheduleCleanup() =>
+        SendAfter(_options.CleanupInterval, nameof(Cleanup), new CleanupMessage(State.CleanupChain!, State.CleanupSeq));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cache {EntityId} refused key '{Key}': its value has {Bytes} bytes, the most is {MaxBytes}")]
+    private static partial void LogValueTooLarge(ILogger logger, EntityInstanceId entityId, string key, int bytes, int maxBytes);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Cache ignored cleanup {Chain}#{Seq}; awaiting {AwaitedChain}#{AwaitedSeq}")]
+    private static partial void LogIgnoredCleanup(ILogger logger, string chain, long seq, string? awaitedChain, long awaitedSeq);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cache {EntityId} removed {Count} expired entries")]
+    private static partial void LogCleaned(ILogger logger, EntityInstanceId entityId, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cache {EntityId} warmed up with {Count} entries")]
+    private static partial void LogWarmedUp(ILogger logger, EntityInstanceId entityId, int count);
+}
