@@ -22,6 +22,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     private const int MaxStartAttempts = 3;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly string _repositoryRoot;
     private readonly ILogger _logger;
@@ -75,8 +76,28 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the emulator (its whole process tree) and keeps its data folder.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Stops the emulator and keeps its data folder. Azurite is asked to shut down first (SIGTERM), which writes its
+    /// in-memory table, queue and blob metadata to disk; if it has not exited within a few seconds, its whole
+    /// process tree is killed.
+    /// </summary>
+    public Task StopAsync() => StopAsync(graceful: true);
+
+    /// <summary>
+    /// Kills the emulator's process tree at once, as a crash would. Writes Azurite had not yet saved to disk
+    /// (it saves its metadata every few seconds) are lost on the next start.
+    /// </summary>
+    public Task KillAsync() => StopAsync(graceful: false);
+
+    /// <summary>Stops the emulator and starts it again over the same data folder and ports.</summary>
+    public async Task RestartAsync(CancellationToken cancellation = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await StopAsync();
+        await StartProcessAsync(keepPorts: true, cancellation);
+    }
+
+    private async Task StopAsync(bool graceful)
     {
         var process = _process;
         _process = null;
@@ -88,6 +109,19 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
         try
         {
+            if (graceful && !process.HasExited && await SendTermAsync(process.Id))
+            {
+                using var grace = new CancellationTokenSource(GracefulStopTimeout);
+                try
+                {
+                    await process.WaitForExitAsync(grace.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    LogNotStoppedGracefully(_logger, process.Id);
+                }
+            }
+
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
@@ -95,7 +129,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                 await process.WaitForExitAsync(timeout.Token);
             }
 
-            LogStopped(_logger, process.Id);
+            LogStopped(_logger, process.Id, graceful);
         }
         finally
         {
@@ -103,12 +137,25 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the emulator and starts it again over the same data folder and ports.</summary>
-    public async Task RestartAsync(CancellationToken cancellation = default)
+    // SIGTERM through kill(1): .NET's Process.Kill only sends SIGKILL. False where there is no kill(1) (Windows).
+    private static async Task<bool> SendTermAsync(int pid)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await StopAsync();
-        await StartProcessAsync(keepPorts: true, cancellation);
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        var info = new ProcessStartInfo("kill") { UseShellExecute = false };
+        info.ArgumentList.Add("-TERM");
+        info.ArgumentList.Add(pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var kill = Process.Start(info);
+        if (kill is null)
+        {
+            return false;
+        }
+
+        await kill.WaitForExitAsync();
+        return kill.ExitCode == 0;
     }
 
     public async ValueTask DisposeAsync()
@@ -148,7 +195,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
             // Another process may have taken a port between choosing it and Azurite binding it: try again.
             var output = _output.Text;
-            await StopAsync();
+            await StopAsync(graceful: false);
             if (attempt >= MaxStartAttempts)
             {
                 throw new InvalidOperationException(
@@ -262,8 +309,11 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Azurite {Pid} listening on blob {BlobPort}, queue {QueuePort}, table {TablePort}, data in {DataDirectory}")]
     private static partial void LogStarted(ILogger logger, int pid, int blobPort, int queuePort, int tablePort, string dataDirectory);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Azurite {Pid} stopped")]
-    private static partial void LogStopped(ILogger logger, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Azurite {Pid} stopped (graceful: {Graceful})")]
+    private static partial void LogStopped(ILogger logger, int pid, bool graceful);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Azurite {Pid} did not exit after SIGTERM; killing it")]
+    private static partial void LogNotStoppedGracefully(ILogger logger, int pid);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Azurite did not start (attempt {Attempt}); retrying. Output: {Output}")]
     private static partial void LogRetrying(ILogger logger, int attempt, string output);

@@ -79,6 +79,7 @@ public sealed partial class EngineHost : IAsyncDisposable
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
             ControlQueueVisibilityTimeout = options.ControlQueueVisibilityTimeout,
             MaxEntityOperationBatchSize = options.MaxEntityOperationBatchSize,
+            EntityMessageReorderWindowInMinutes = options.EntityMessageReorderWindowInMinutes,
             // Entities need their own work-item queue (the isolated worker's setting); extended sessions keep
             // state in memory and write it late, which breaks "state persisted after every operation".
             UseSeparateQueueForEntityWorkItems = true,
@@ -102,8 +103,10 @@ public sealed partial class EngineHost : IAsyncDisposable
         {
             cancellation.ThrowIfCancellationRequested();
             await service.CreateIfNotExistsAsync();
-            await worker.StartAsync();
-            host._running = true;
+            if (options.StartWorker)
+            {
+                await host.StartWorkerAsync();
+            }
         }
         catch
         {
@@ -114,6 +117,18 @@ public sealed partial class EngineHost : IAsyncDisposable
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         LogStarted(logger, options.TaskHubName, elapsedMs);
         return host;
+    }
+
+    /// <summary>Starts processing the task hub (done by <see cref="StartAsync"/> unless <see cref="EngineHostOptions.StartWorker"/> is false).</summary>
+    public async Task StartWorkerAsync()
+    {
+        if (_running)
+        {
+            return;
+        }
+
+        await _worker.StartAsync();
+        _running = true;
     }
 
     /// <summary>Stops processing: work in hand is finished, the partitions are released for the next worker.</summary>

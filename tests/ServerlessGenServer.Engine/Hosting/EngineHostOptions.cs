@@ -30,6 +30,19 @@ public sealed record EngineHostOptions
     /// <summary>host.json <c>maxEntityOperationBatchSize</c>: the most operations one entity runs per work item.</summary>
     public int MaxEntityOperationBatchSize { get; init; } = 50;
 
+    /// <summary>
+    /// host.json <c>entityMessageReorderWindowInMinutes</c> (not set there: 30 is Durable's default): how long an entity
+    /// remembers senders to put their messages in order and drop duplicates. Cleaning entity storage keeps an empty
+    /// entity until this long after its last update.
+    /// </summary>
+    public int EntityMessageReorderWindowInMinutes { get; init; } = 30;
+
+    /// <summary>
+    /// False to start only the client side (the task hub is created, nothing is processed) until
+    /// <see cref="EngineHost.StartWorkerAsync"/>: for work that must wait, or a process that only sends.
+    /// </summary>
+    public bool StartWorker { get; init; } = true;
+
     /// <summary>The GenServers to run: the app's registry unless a test passes another.</summary>
     public GenServerRegistry Registry { get; init; } = GenServerRegistry.Default;
 
