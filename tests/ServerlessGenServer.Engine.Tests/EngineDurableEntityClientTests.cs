@@ -62,7 +62,7 @@ public sealed class EngineDurableEntityClientTests(EngineFixture engine, ITestOu
     }
 
     [Fact]
-    public async Task SignalEntityAsync_WithSignalTime_IsNotAppliedBeforeThatTime()
+    public async Task SignalEntityAsync_WithSignalTime_IsAppliedAtThatTimeNotAtOnce()
     {
         var entities = await EntitiesAsync();
         var id = NewCounter();
