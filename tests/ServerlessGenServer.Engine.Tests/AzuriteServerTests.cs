@@ -13,7 +13,7 @@ public sealed class AzuriteServerTests
     [Fact]
     public async Task RestartAsync_AfterWrite_KeepsDataAndPortsAndDisposeRemovesEverything()
     {
-        await using var azurite = await AzuriteServer.StartAsync(); // disposed again at the end if an assert fails first
+        await using var azurite = await AzuriteServer.StartAsync(); // also disposed on the way out if anything fails before the explicit dispose below
         var ports = (azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
         var table = new TableClient(azurite.ConnectionString, "probe");
         await table.CreateIfNotExistsAsync();
