@@ -1,0 +1,70 @@
+using Microsoft.DurableTask;
+using ServerlessGenServer.Engine.Azurite;
+using ServerlessGenServer.Engine.Hosting;
+using ServerlessGenServer.Engine.Tests.TestServers;
+
+namespace ServerlessGenServer.Engine.Tests.Infrastructure;
+
+/// <summary>All engine test classes share one collection: one Azurite per run, and the classes run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class EngineTestGroup : ICollectionFixture<EngineFixture>
+{
+    public const string Name = "Engine";
+}
+
+/// <summary>
+/// One Azurite for the whole run, and one engine host per test class on its own task hub. Classes in a collection run
+/// one at a time (and a class's tests too), so when a class asks for its host the previous class's host is stopped first.
+/// </summary>
+public sealed class EngineFixture : IAsyncLifetime
+{
+    private AzuriteServer? _azurite;
+    private EngineHost? _host;
+    private Type? _hostOwner;
+
+    public AzuriteServer Azurite => _azurite ?? throw new InvalidOperationException("Azurite has not started.");
+
+    /// <summary>Options for a new task hub, with the test-only servers and orchestrators added.</summary>
+    public EngineHostOptions NewOptions(string hubPrefix) => new()
+    {
+        ConnectionString = Azurite.ConnectionString,
+        TaskHubName = TaskHubNames.Unique(hubPrefix),
+        ExtraServers = [typeof(Alarm), typeof(Tally)],
+        ExtraOrchestrators = new Dictionary<string, Func<ITaskOrchestrator>> { [nameof(Waiter)] = () => new Waiter() },
+    };
+
+    /// <summary>The host of <paramref name="testClass"/>'s task hub, started on first use.</summary>
+    public async Task<EngineHost> HostForAsync(object testClass)
+    {
+        ArgumentNullException.ThrowIfNull(testClass);
+        if (_host is not null && _hostOwner == testClass.GetType())
+        {
+            return _host;
+        }
+
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+            _host = null;
+        }
+
+        _host = await EngineHost.StartAsync(NewOptions(testClass.GetType().Name));
+        _hostOwner = testClass.GetType();
+        return _host;
+    }
+
+    public async Task InitializeAsync() => _azurite = await AzuriteServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
+    }
+}
