@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using ServerlessGenServer.Entities.Calls;
 using ServerlessGenServer.Entities.Counting;
+using ServerlessGenServer.Entities.RateLimiting;
 
 namespace ServerlessGenServer.Functions;
 
@@ -10,6 +11,9 @@ public static class GenServerTriggers
 {
     [Function(nameof(Counter))]
     public static Task Counter([EntityTrigger] TaskEntityDispatcher dispatcher) => dispatcher.DispatchAsync<Counter>();
+
+    [Function(nameof(RateLimiter))]
+    public static Task RateLimiter([EntityTrigger] TaskEntityDispatcher dispatcher) => dispatcher.DispatchAsync<RateLimiter>();
 
     [Function(nameof(CallOrchestrator))]
     public static Task<CallOutcome> CallOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, CallRequest request) =>

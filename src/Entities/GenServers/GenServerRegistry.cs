@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using ServerlessGenServer.Entities.Counting;
+using ServerlessGenServer.Entities.RateLimiting;
 
 namespace ServerlessGenServer.Entities.GenServers;
 
@@ -26,6 +27,7 @@ public sealed class GenServerRegistry
     /// <summary>Every GenServer this app runs.</summary>
     public static GenServerRegistry Default { get; } = new([
         typeof(Counter),
+        typeof(RateLimiter),
     ]);
 
     public IEnumerable<GenServerDescriptor> Servers => _byName.Values;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessGenServer.Entities.RateLimiting;
 
 namespace ServerlessGenServer.Entities.GenServers;
 
@@ -15,6 +16,10 @@ public static class GenServerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(GenServerRegistry.Default);
+        services.AddOptions<RateLimiterOptions>()
+            .Bind(configuration.GetSection(RateLimiterOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         return services;
     }
 }
