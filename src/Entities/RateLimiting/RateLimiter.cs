@@ -80,10 +80,7 @@ public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterO
                 return;
             }
 
-            if (State.RefillDueMs is { } due)
-            {
-                LogChainLost(Logger, Context.Id.Key, State.Sequence, now - due);
-            }
+            ForgetLostChain(now);
         }
         else if (sequence != State.Sequence || State.RefillDueMs is null)
         {
@@ -103,9 +100,21 @@ public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterO
     private bool ChainIsAlive(long now) =>
         State.RefillDueMs is { } due && now <= due + (long)_options.CompactionInterval.TotalMilliseconds;
 
+    // A refill that is a whole interval overdue was lost (or is so late that a new chain may replace it: the new
+    // chain's higher sequence number makes the old message stale if it still comes).
+    private void ForgetLostChain(long now)
+    {
+        if (State.RefillDueMs is { } due && !ChainIsAlive(now))
+        {
+            LogChainLost(Logger, Context.Id.Key, State.Sequence, now - due);
+            State.RefillDueMs = null;
+        }
+    }
+
     // Nothing to compact, nothing to schedule: an idle shard costs no messages until its next new bucket.
     private void StartChainIfNone(long now)
     {
+        ForgetLostChain(now);
         if (State.RefillDueMs is not null || State.Buckets.Count == 0)
         {
             return;

@@ -57,6 +57,7 @@ public sealed record TokenBucket(
             return 0;
         }
 
-        return options.RefillPerSecond > 0 ? (long)Math.Ceiling(missing * 1000d / options.RefillPerSecond) : null;
+        // The check allows once the tokens are within Tolerance of the target: wait exactly until then.
+        return options.RefillPerSecond > 0 ? (long)Math.Ceiling((missing - Tolerance) * 1000d / options.RefillPerSecond) : null;
     }
 }
