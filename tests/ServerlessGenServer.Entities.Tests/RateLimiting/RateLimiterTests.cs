@@ -77,8 +77,8 @@ public sealed class RateLimiterTests : IDisposable
     public async Task Check_TenthsAddedUpInManySteps_AllowAtTheWholeToken()
     {
         // 0.1 added ten times is 0.9999999999999999 in floating point: the check still counts it as one token.
-        Configure(capacity: 1, refillPerSecond: 0.1);
-        await Check("user-1");
+        Configure(capacity: 2, refillPerSecond: 0.1);
+        await Empty("user-1");
 
         var replies = new List<CheckReply>();
         for (var i = 0; i < 10; i++)
@@ -89,6 +89,7 @@ public sealed class RateLimiterTests : IDisposable
 
         Assert.All(replies.Take(9), r => Assert.False(r.Allowed));
         Assert.True(replies[9].Allowed);
+        Assert.Equal(0, replies[9].Remaining);
     }
 
     [Fact]
