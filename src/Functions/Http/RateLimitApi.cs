@@ -58,7 +58,7 @@ public sealed class RateLimitApi(GenServerClient genServers, IOptions<RateLimite
             return CallsApi.Answer(request, result, timeout);
         }
 
-        return WithHeaders(reply.Allowed ? ApiResult.Ok(reply) : Denied(reply, key), reply);
+        return WithHeaders(reply.Allowed ? ApiResult.Ok(reply) : Denied(reply), reply);
     }
 
     private int ReadCost(HttpRequest request, out ApiResult? problem)
@@ -78,11 +78,11 @@ public sealed class RateLimitApi(GenServerClient genServers, IOptions<RateLimite
         return cost;
     }
 
-    private static ApiResult Denied(CheckReply reply, string key) => new(StatusCodes.Status429TooManyRequests,
+    private static ApiResult Denied(CheckReply reply) => new(StatusCodes.Status429TooManyRequests,
         new Problem("urn:serverless-genserver:problem:rate-limited", "Too many requests", StatusCodes.Status429TooManyRequests,
             reply.RetryAfterMs is { } ms
-                ? $"The key '{key}' has {reply.Remaining} of {reply.Limit} tokens left; retry in {ms} ms."
-                : $"The key '{key}' has {reply.Remaining} of {reply.Limit} tokens left, and this limiter does not refill.")
+                ? $"{reply.Remaining} of {reply.Limit} tokens left for this key; retry in {ms} ms."
+                : $"{reply.Remaining} of {reply.Limit} tokens left for this key, and this limiter does not refill.")
         {
             Extensions =
             {

@@ -56,6 +56,7 @@ public sealed class RateLimitApiTests
         Assert.Equal(["default"], problem.GetProperty("violated-policies").EnumerateArray().Select(p => p.GetString()));
         Assert.Equal((false, 1, 1_001L), (problem.GetProperty("allowed").GetBoolean(), problem.GetProperty("remaining").GetInt32(),
             problem.GetProperty("retryAfterMs").GetInt64()));
+        Assert.Equal("1 of 10 tokens left for this key; retry in 1001 ms.", problem.GetProperty("detail").GetString());
         Assert.Equal("2", answer.Headers.RetryAfter);
         // The effective window ends with Retry-After on a 429 (the draft: Retry-After not earlier than its end).
         Assert.Equal("\"default\";r=1;t=2", answer.Headers["RateLimit"]);
