@@ -4,6 +4,7 @@ using ServerlessGenServer.Entities.Caching;
 using ServerlessGenServer.Entities.Calls;
 using ServerlessGenServer.Entities.Counting;
 using ServerlessGenServer.Entities.Ticking;
+using ServerlessGenServer.Entities.RateLimiting;
 
 namespace ServerlessGenServer.Functions;
 
@@ -18,6 +19,8 @@ public static class GenServerTriggers
 
     [Function(nameof(Cache))]
     public static Task Cache([EntityTrigger] TaskEntityDispatcher dispatcher) => dispatcher.DispatchAsync<Cache>();
+    [Function(nameof(RateLimiter))]
+    public static Task RateLimiter([EntityTrigger] TaskEntityDispatcher dispatcher) => dispatcher.DispatchAsync<RateLimiter>();
 
     [Function(nameof(CallOrchestrator))]
     public static Task<CallOutcome> CallOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, CallRequest request) =>

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using ServerlessGenServer.Entities.Caching;
 using ServerlessGenServer.Entities.Counting;
 using ServerlessGenServer.Entities.Ticking;
+using ServerlessGenServer.Entities.RateLimiting;
 
 namespace ServerlessGenServer.Entities.GenServers;
 
@@ -30,6 +31,7 @@ public sealed class GenServerRegistry
         typeof(Counter),
         typeof(Ticker),
         typeof(Cache),
+        typeof(RateLimiter),
     ]);
 
     public IEnumerable<GenServerDescriptor> Servers => _byName.Values;

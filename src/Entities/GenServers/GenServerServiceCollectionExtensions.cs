@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessGenServer.Entities.Caching;
+using ServerlessGenServer.Entities.RateLimiting;
 
 namespace ServerlessGenServer.Entities.GenServers;
 
@@ -18,6 +19,10 @@ public static class GenServerServiceCollectionExtensions
         services.TryAddSingleton(GenServerRegistry.Default);
         services.AddOptions<CacheOptions>()
             .Bind(configuration.GetSection(CacheOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<RateLimiterOptions>()
+            .Bind(configuration.GetSection(RateLimiterOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         return services;
