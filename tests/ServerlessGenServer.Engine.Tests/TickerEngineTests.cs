@@ -18,7 +18,16 @@ public sealed class TickerEngineTests(EngineFixture engine, ITestOutputHelper ou
     /// <summary>How long the ticker goes without a worker: long enough for two ticks to fall due meanwhile.</summary>
     private static readonly TimeSpan Downtime = TimeSpan.FromSeconds(2.5);
 
+    /// <summary>The control-queue visibility timeout of the restart tests (host.json: 1 minute), to keep them short.</summary>
     private static readonly TimeSpan RecoveryWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a killed worker keeps its partitions: it cannot release their leases, so the next worker waits for them
+    /// to expire (DurableTask.AzureStorage's LeaseInterval default, 30 s; not a host.json setting).
+    /// </summary>
+    private static readonly TimeSpan LeaseInterval = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(10);
 
     [Fact]
     public async Task Tick_WorkerStoppedAndReplaced_CountsEachIntervalOnceAndStopEndsTheChain()
@@ -50,25 +59,37 @@ public sealed class TickerEngineTests(EngineFixture engine, ITestOutputHelper ou
         await Task.Delay(3 * Interval); // the tick in flight, and two more had the chain gone on, fall due meanwhile
         var status = await http.CallAsync("ticker", id.Key, "status");
 
-        List<Sample> all = [.. before, atStop, .. after];
-        var ticks = TickTimes(all);
-        var stoppedTicks = atStop.State.Ticks;
-        var resumed = ticks[stoppedTicks + 1];
-        output.WriteLine($"First worker: {stoppedTicks} ticks, spacing {Spacing(ticks, 1, stoppedTicks)}; stop took {(atStop.At - stopIssued).TotalMilliseconds:0} ms");
-        output.WriteLine($"Fresh worker: first tick {(resumed - restartedAt).TotalMilliseconds:0} ms after it started " +
-                         $"({(resumed - stopIssued).TotalMilliseconds:0} ms after the stop), then spacing {Spacing(ticks, stoppedTicks + 2, ticks.Keys.Max())}");
-
-        AssertCountsOneAtATime(all);
-        Assert.Equal(stoppedTicks, afterDowntime.Ticks); // nothing ticks without a worker
-        Assert.True(atStop.State.Running);
-        AssertMatchesElapsedIntervals(ticks, from: 0, to: stoppedTicks, end: stopIssued);
-        AssertMatchesElapsedIntervals(ticks, from: stoppedTicks + 1, to: after[^1].State.Ticks, end: after[^1].At);
-        Assert.True(resumed - ticks[stoppedTicks] >= Downtime, "the missed ticks were not made up in a burst after the restart");
-        Assert.True(resumed - stopIssued <= RecoveryWindow + TimeSpan.FromSeconds(5), "the pending tick reached the fresh worker within the visibility timeout");
+        output.WriteLine($"Graceful stop took {(atStop.At - stopIssued).TotalMilliseconds:0} ms; the fresh worker started {(restartedAt - stopIssued).TotalMilliseconds:0} ms after the stop");
+        Assert.Equal(atStop.State.Ticks, afterDowntime.Ticks); // nothing ticks without a worker
+        AssertResumedOnce(before, atStop, after, stopIssued, RecoveryWindow + Slack);
         Assert.Equal(after[^1].State.Ticks, stopped[^1].State.Ticks);
         Assert.Equal(200, status.Status);
         Assert.False(status.Body.GetProperty("result").GetProperty("running").GetBoolean());
         Assert.Equal(stopped[^1].State.Ticks, status.Body.GetProperty("result").GetProperty("ticks").GetInt64());
+    }
+
+    [Fact]
+    public async Task Tick_WorkerKilledAndReplaced_CountsEachIntervalOnce()
+    {
+        var options = engine.NewOptions("TickerKill") with { ControlQueueVisibilityTimeout = RecoveryWindow };
+        await using var client = await EngineHost.StartAsync(options with { StartWorker = false });
+        var http = new GenServerHttp(client.Registry, client.Client);
+        var entities = client.Client.Entities;
+        var id = new EntityInstanceId("ticker", "killed");
+
+        await using var first = await WorkerProcess.StartAsync(engine.Azurite.ConnectionString, options.TaskHubName, RecoveryWindow);
+        await http.CastAsync("ticker", id.Key, "start", StartBody);
+        var before = await WatchAsync(entities, id, s => s.Ticks >= 4, "four ticks on the first worker");
+        var killedAt = DateTimeOffset.UtcNow;
+        await first.KillAsync(); // perhaps mid-batch: a tick handled but its message not yet deleted comes back later
+        var atKill = new Sample(DateTimeOffset.UtcNow, await ReadAsync(entities, id));
+
+        await using var second = await EngineHost.StartAsync(options);
+        var after = await WatchAsync(entities, id, s => s.Ticks >= atKill.State.Ticks + 4, "four ticks on the fresh worker");
+        await http.CastAsync("ticker", id.Key, "stop");
+        await WatchAsync(entities, id, s => !s.Running, "the stop");
+
+        AssertResumedOnce(before, atKill, after, killedAt, LeaseInterval + RecoveryWindow + Slack);
     }
 
     [Fact]
@@ -91,11 +112,31 @@ public sealed class TickerEngineTests(EngineFixture engine, ITestOutputHelper ou
         Assert.InRange(chains.Count, 1, 2); // the first chain may be seen once, before the second start replaced it
         Assert.All(samples.Where(s => s.State.Ticks > 0), s => Assert.Equal(chains[^1], s.State.Chain));
         AssertCountsOneAtATime(samples);
-        AssertMatchesElapsedIntervals(ticks, from: 0, to: samples[^1].State.Ticks, end: samples[^1].At);
+        AssertMatchesElapsedIntervals(ticks, from: 0, to: samples[^1].State.Ticks, end: ticks[samples[^1].State.Ticks]);
         Assert.Null(stopped[^1].State.Chain);
     }
 
     private sealed record Sample(DateTimeOffset At, TickerState State);
+
+    // After an outage of the worker at outageAt (the state then: atOutage): the count never jumped, each phase counted
+    // one tick per elapsed interval, the missed ticks were not made up in a burst, and ticking resumed within `bound`.
+    private void AssertResumedOnce(List<Sample> before, Sample atOutage, List<Sample> after, DateTimeOffset outageAt, TimeSpan bound)
+    {
+        List<Sample> all = [.. before, atOutage, .. after];
+        var ticks = TickTimes(all);
+        var lastBefore = atOutage.State.Ticks;
+        var resumed = ticks[lastBefore + 1];
+        output.WriteLine($"First worker: {lastBefore} ticks, spacing {Spacing(ticks, 1, lastBefore)}");
+        output.WriteLine($"Fresh worker: first tick {(resumed - outageAt).TotalMilliseconds:0} ms after the outage began, " +
+                         $"then spacing {Spacing(ticks, lastBefore + 2, ticks.Keys.Max())}");
+
+        AssertCountsOneAtATime(all);
+        Assert.True(atOutage.State.Running);
+        AssertMatchesElapsedIntervals(ticks, from: 0, to: lastBefore, end: outageAt);
+        AssertMatchesElapsedIntervals(ticks, from: lastBefore + 1, to: after[^1].State.Ticks, end: ticks[after[^1].State.Ticks]);
+        Assert.True(resumed - ticks[lastBefore] >= 2 * Interval, "the missed ticks were not made up in a burst after the outage");
+        Assert.True(resumed - outageAt <= bound, $"ticking resumed {(resumed - outageAt).TotalSeconds:0.0} s after the outage, more than {bound.TotalSeconds:0} s");
+    }
 
     private static async Task<TickerState> ReadAsync(DurableEntityClient entities, EntityInstanceId id) =>
         (await entities.GetEntityAsync<TickerState>(id))?.State ?? throw new InvalidOperationException($"{id} has no state.");
