@@ -33,8 +33,11 @@ public sealed class EngineFixture : IAsyncLifetime
         ExtraOrchestrators = new Dictionary<string, Func<ITaskOrchestrator>> { [nameof(Waiter)] = () => new Waiter() },
     };
 
-    /// <summary>The host of <paramref name="testClass"/>'s task hub, started on first use.</summary>
-    public async Task<EngineHost> HostForAsync(object testClass)
+    /// <summary>
+    /// The host of <paramref name="testClass"/>'s task hub, started on first use, with the class's changes to the options
+    /// (for example configuration the GenServers bind their options from).
+    /// </summary>
+    public async Task<EngineHost> HostForAsync(object testClass, Func<EngineHostOptions, EngineHostOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(testClass);
         if (_host is not null && _hostOwner == testClass.GetType())
@@ -48,7 +51,8 @@ public sealed class EngineFixture : IAsyncLifetime
             _host = null;
         }
 
-        _host = await EngineHost.StartAsync(NewOptions(testClass.GetType().Name));
+        var options = NewOptions(testClass.GetType().Name);
+        _host = await EngineHost.StartAsync(configure is null ? options : configure(options));
         _hostOwner = testClass.GetType();
         return _host;
     }

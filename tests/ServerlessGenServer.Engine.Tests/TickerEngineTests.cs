@@ -1,0 +1,208 @@
+using Microsoft.DurableTask.Client.Entities;
+using Microsoft.DurableTask.Entities;
+using ServerlessGenServer.Engine.Hosting;
+using ServerlessGenServer.Engine.Tests.Infrastructure;
+using ServerlessGenServer.Entities.Ticking;
+using Xunit.Abstractions;
+
+namespace ServerlessGenServer.Engine.Tests;
+
+/// <summary>The ticker's self-scheduled chain on the real engine: timing, duplicates, restarts of the worker, stop.</summary>
+[Collection(EngineTestGroup.Name)]
+public sealed class TickerEngineTests(EngineFixture engine, ITestOutputHelper output)
+{
+    private const long IntervalMs = Ticker.MinIntervalMs;
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(IntervalMs);
+    private static readonly string StartBody = $$"""{"intervalMs":{{IntervalMs}}}""";
+
+    /// <summary>How long the ticker goes without a worker: long enough for two ticks to fall due meanwhile.</summary>
+    private static readonly TimeSpan Downtime = TimeSpan.FromSeconds(2.5);
+
+    /// <summary>The control-queue visibility timeout of the restart tests (host.json: 1 minute), to keep them short.</summary>
+    private static readonly TimeSpan RecoveryWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a killed worker keeps its partitions: it cannot release their leases, so the next worker waits for them
+    /// to expire (DurableTask.AzureStorage's LeaseInterval default, 30 s; not a host.json setting).
+    /// </summary>
+    private static readonly TimeSpan LeaseInterval = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Tick_WorkerStoppedAndReplaced_CountsEachIntervalOnceAndStopEndsTheChain()
+    {
+        // A tick the stopping worker had already fetched is hidden from the next worker until the control-queue
+        // visibility timeout ends (host.json: 1 minute); a shorter one keeps this test short.
+        var options = engine.NewOptions("TickerRestart") with { ControlQueueVisibilityTimeout = RecoveryWindow };
+        // A client-only host on the same task hub sends and reads throughout, whichever worker runs.
+        await using var client = await EngineHost.StartAsync(options with { StartWorker = false });
+        var http = new GenServerHttp(client.Registry, client.Client);
+        var entities = client.Client.Entities;
+        var id = new EntityInstanceId("ticker", "restart");
+
+        await using var first = await EngineHost.StartAsync(options);
+        await http.CastAsync("ticker", id.Key, "start", StartBody);
+        var before = await WatchAsync(entities, id, s => s.Ticks >= 4, "four ticks on the first worker");
+        var stopIssued = DateTimeOffset.UtcNow;
+        await first.StopAsync();
+        var atStop = new Sample(DateTimeOffset.UtcNow, await ReadAsync(entities, id)); // a tick in hand is finished first
+        await Task.Delay(Downtime); // the outage itself: no worker runs
+        var afterDowntime = await ReadAsync(entities, id);
+
+        var restartedAt = DateTimeOffset.UtcNow;
+        await using var second = await EngineHost.StartAsync(options);
+        var after = await WatchAsync(entities, id, s => s.Ticks >= atStop.State.Ticks + 4, "four ticks on the fresh worker");
+
+        await http.CastAsync("ticker", id.Key, "stop");
+        var stopped = await WatchAsync(entities, id, s => !s.Running, "the stop");
+        await Task.Delay(3 * Interval); // the tick in flight, and two more had the chain gone on, fall due meanwhile
+        var status = await http.CallAsync("ticker", id.Key, "status");
+
+        output.WriteLine($"Graceful stop took {(atStop.At - stopIssued).TotalMilliseconds:0} ms; the fresh worker started {(restartedAt - stopIssued).TotalMilliseconds:0} ms after the stop");
+        Assert.Equal(atStop.State.Ticks, afterDowntime.Ticks); // nothing ticks without a worker
+        AssertResumedOnce(before, atStop, after, stopIssued, RecoveryWindow + Slack);
+        Assert.Equal(after[^1].State.Ticks, stopped[^1].State.Ticks);
+        Assert.Equal(200, status.Status);
+        Assert.False(status.Body.GetProperty("result").GetProperty("running").GetBoolean());
+        Assert.Equal(stopped[^1].State.Ticks, status.Body.GetProperty("result").GetProperty("ticks").GetInt64());
+    }
+
+    [Fact]
+    public async Task Tick_WorkerKilledAndReplaced_CountsEachIntervalOnce()
+    {
+        var options = engine.NewOptions("TickerKill") with { ControlQueueVisibilityTimeout = RecoveryWindow };
+        await using var client = await EngineHost.StartAsync(options with { StartWorker = false });
+        var http = new GenServerHttp(client.Registry, client.Client);
+        var entities = client.Client.Entities;
+        var id = new EntityInstanceId("ticker", "killed");
+
+        await using var first = await WorkerProcess.StartAsync(engine.Azurite.ConnectionString, options.TaskHubName, RecoveryWindow);
+        await http.CastAsync("ticker", id.Key, "start", StartBody);
+        var before = await WatchAsync(entities, id, s => s.Ticks >= 4, "four ticks on the first worker");
+        var killedAt = DateTimeOffset.UtcNow;
+        await first.KillAsync(); // perhaps mid-batch: a tick handled but its message not yet deleted comes back later
+        var atKill = new Sample(DateTimeOffset.UtcNow, await ReadAsync(entities, id));
+
+        await using var second = await EngineHost.StartAsync(options);
+        var after = await WatchAsync(entities, id, s => s.Ticks >= atKill.State.Ticks + 4, "four ticks on the fresh worker");
+        await http.CastAsync("ticker", id.Key, "stop");
+        await WatchAsync(entities, id, s => !s.Running, "the stop");
+
+        AssertResumedOnce(before, atKill, after, killedAt, LeaseInterval + RecoveryWindow + Slack);
+    }
+
+    [Fact]
+    public async Task Start_TwiceInARow_OnlyTheSecondChainCounts()
+    {
+        var host = await engine.HostForAsync(this);
+        var http = new GenServerHttp(host.Registry, host.Client);
+        var id = new EntityInstanceId("ticker", "twice");
+
+        // Both chains are due at about the same time: a ticker that counted the first chain's tick would count twice.
+        await http.CastAsync("ticker", id.Key, "start", StartBody);
+        await http.CastAsync("ticker", id.Key, "start", StartBody);
+        var samples = await WatchAsync(host.Client.Entities, id, s => s.Ticks >= 4, "four ticks");
+        await http.CastAsync("ticker", id.Key, "stop");
+        var stopped = await WatchAsync(host.Client.Entities, id, s => !s.Running, "the stop");
+
+        var ticks = TickTimes(samples);
+        output.WriteLine($"Started twice: {ticks.Count - 1} ticks, spacing {Spacing(ticks, 1, ticks.Keys.Max())}");
+        var chains = samples.Select(s => s.State.Chain).Distinct().ToList();
+        Assert.InRange(chains.Count, 1, 2); // the first chain may be seen once, before the second start replaced it
+        Assert.All(samples.Where(s => s.State.Ticks > 0), s => Assert.Equal(chains[^1], s.State.Chain));
+        AssertCountsOneAtATime(samples);
+        AssertMatchesElapsedIntervals(ticks, from: 0, to: samples[^1].State.Ticks, end: ticks[samples[^1].State.Ticks]);
+        Assert.Null(stopped[^1].State.Chain);
+    }
+
+    private sealed record Sample(DateTimeOffset At, TickerState State);
+
+    // After an outage of the worker at outageAt (the state then: atOutage): the count never jumped, each phase counted
+    // one tick per elapsed interval, the missed ticks were not made up in a burst, and ticking resumed within `bound`.
+    private void AssertResumedOnce(List<Sample> before, Sample atOutage, List<Sample> after, DateTimeOffset outageAt, TimeSpan bound)
+    {
+        List<Sample> all = [.. before, atOutage, .. after];
+        var ticks = TickTimes(all);
+        var lastBefore = atOutage.State.Ticks;
+        var resumed = ticks[lastBefore + 1];
+        output.WriteLine($"First worker: {lastBefore} ticks, spacing {Spacing(ticks, 1, lastBefore)}");
+        output.WriteLine($"Fresh worker: first tick {(resumed - outageAt).TotalMilliseconds:0} ms after the outage began, " +
+                         $"then spacing {Spacing(ticks, lastBefore + 2, ticks.Keys.Max())}");
+
+        AssertCountsOneAtATime(all);
+        Assert.True(atOutage.State.Running);
+        AssertMatchesElapsedIntervals(ticks, from: 0, to: lastBefore, end: outageAt);
+        AssertMatchesElapsedIntervals(ticks, from: lastBefore + 1, to: after[^1].State.Ticks, end: ticks[after[^1].State.Ticks]);
+        Assert.True(resumed - ticks[lastBefore] >= 2 * Interval, "the missed ticks were not made up in a burst after the outage");
+        Assert.True(resumed - outageAt <= bound, $"ticking resumed {(resumed - outageAt).TotalSeconds:0.0} s after the outage, more than {bound.TotalSeconds:0} s");
+    }
+
+    private static async Task<TickerState> ReadAsync(DurableEntityClient entities, EntityInstanceId id) =>
+        (await entities.GetEntityAsync<TickerState>(id))?.State ?? throw new InvalidOperationException($"{id} has no state.");
+
+    /// <summary>Reads the ticker's stored state every 50 ms until <paramref name="done"/>: every state it had, in order.</summary>
+    private static async Task<List<Sample>> WatchAsync(
+        DurableEntityClient entities, EntityInstanceId id, Func<TickerState, bool> done, string what)
+    {
+        var samples = new List<Sample>();
+        await Eventually.WaitForAsync(
+            async () =>
+            {
+                var state = (await entities.GetEntityAsync<TickerState>(id))?.State;
+                if (state is not null && (samples.Count == 0 || samples[^1].State != state))
+                {
+                    samples.Add(new Sample(DateTimeOffset.UtcNow, state));
+                }
+
+                return state;
+            },
+            s => s is not null && done(s),
+            what,
+            TimeSpan.FromSeconds(90));
+        return samples;
+    }
+
+    /// <summary>
+    /// When each count was reached: a running ticker's next tick is due one interval after it handled the last one, so
+    /// <c>nextTickAt - interval</c> is the time it handled tick <c>ticks</c> (0: the start).
+    /// </summary>
+    private static SortedDictionary<long, DateTimeOffset> TickTimes(IEnumerable<Sample> samples)
+    {
+        var times = new SortedDictionary<long, DateTimeOffset>();
+        foreach (var s in samples.Where(s => s.State is { Running: true, NextTickAt: not null }))
+        {
+            times.TryAdd(s.State.Ticks, s.State.NextTickAt!.Value - Interval);
+        }
+
+        return times;
+    }
+
+    // The count never jumps: every value from the first to the last was seen, each after the one before.
+    private static void AssertCountsOneAtATime(IReadOnlyList<Sample> samples)
+    {
+        var counts = samples.Select(s => s.State.Ticks).Distinct().ToList();
+        Assert.Equal(Enumerable.Range((int)counts[0], counts.Count).Select(c => (long)c), counts);
+    }
+
+    // Ticks from..to were handled one interval apart (never closer: a duplicate would be counted at once) and their
+    // number matches the intervals elapsed from tick `from` until `end`, within one.
+    private static void AssertMatchesElapsedIntervals(SortedDictionary<long, DateTimeOffset> ticks, long from, long to, DateTimeOffset end)
+    {
+        for (var k = from + 1; k <= to; k++)
+        {
+            var spacing = ticks[k] - ticks[k - 1];
+            Assert.True(spacing >= Interval - Ticker.EarlyTolerance, $"tick {k} came {spacing.TotalMilliseconds:0} ms after tick {k - 1}");
+        }
+
+        var elapsedIntervals = (end - ticks[from]) / Interval;
+        Assert.InRange(to - from, elapsedIntervals - 1, elapsedIntervals + 1);
+    }
+
+    private static string Spacing(SortedDictionary<long, DateTimeOffset> ticks, long from, long to)
+    {
+        var gaps = Enumerable.Range((int)from, (int)Math.Max(0, to - from + 1)).Where(k => ticks.ContainsKey(k) && ticks.ContainsKey(k - 1))
+            .Select(k => (ticks[k] - ticks[k - 1]).TotalMilliseconds).ToList();
+        return gaps.Count == 0 ? "n/a" : $"{gaps.Min():0}–{gaps.Max():0} ms (mean {gaps.Average():0})";
+    }
+}
