@@ -89,7 +89,10 @@ public sealed partial class Ticker(TimeProvider time, ILogger<Ticker> logger) : 
             return;
         }
 
-        State = State with { Ticks = ticks, Seq = State.Seq + 1, NextTickAt = Now + TimeSpan.FromMilliseconds(State.IntervalMs) };
+        // The next tick is due one interval after this one was due, so ticks that fire a little early do not pull the
+        // chain forward; after a late tick, one interval after now, so missed ticks are not made up in a burst.
+        var due = State.NextTickAt!.Value > Now ? State.NextTickAt.Value : Now;
+        State = State with { Ticks = ticks, Seq = State.Seq + 1, NextTickAt = due + TimeSpan.FromMilliseconds(State.IntervalMs) };
         Arm();
     }
 

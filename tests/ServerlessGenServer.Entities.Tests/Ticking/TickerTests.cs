@@ -114,6 +114,20 @@ public sealed class TickerTests : IDisposable
         var batch = await Run(started.State, AsOp(tick));
 
         Assert.Equal(1, State(batch).Ticks);
+        Assert.Equal(tick.ScheduledTime.Value.AddSeconds(10), Assert.Single(batch.Signals).ScheduledTime);
+    }
+
+    [Fact]
+    public async Task Tick_Late_SchedulesTheNextOneIntervalAfterNow()
+    {
+        var started = await Run(null, new Op("start", """{"intervalMs":10000}"""));
+        var tick = Assert.Single(started.Signals);
+        _services.Time.SetUtcNow(tick.ScheduledTime!.Value.AddSeconds(25));
+
+        var batch = await Run(started.State, AsOp(tick));
+
+        Assert.Equal(1, State(batch).Ticks);
+        Assert.Equal(_services.Time.GetUtcNow().AddSeconds(10), Assert.Single(batch.Signals).ScheduledTime);
     }
 
     [Fact]
