@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using ServerlessGenServer.Entities.GenServers;
+using ServerlessGenServer.Entities.RateLimiting;
 using ServerlessGenServer.Functions.Client;
 using ServerlessGenServer.Functions.Http;
 
@@ -20,11 +22,12 @@ public sealed record Exchange(
 /// It routes the same templates the functions declare, builds a <see cref="DefaultHttpContext"/>, and executes the
 /// returned <see cref="IActionResult"/> into the response.
 /// </summary>
-public sealed class ApiRouter(GenServerRegistry registry, DurableTaskClient client)
+public sealed class ApiRouter(GenServerRegistry registry, DurableTaskClient client, IOptions<RateLimiterOptions> rateLimiter)
 {
     private readonly ServersApi _servers = new(registry, new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance), NullLogger<ServersApi>.Instance);
     private readonly CallsApi _calls = new(new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance));
     private readonly HealthApi _health = new(NullLogger<HealthApi>.Instance);
+    private readonly RateLimitApi _rateLimit = new(new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance), rateLimiter);
 
     public async Task<Exchange> SendAsync(string method, string pathAndQuery, string? body = null)
     {
@@ -58,7 +61,7 @@ public sealed class ApiRouter(GenServerRegistry registry, DurableTaskClient clie
         return new Exchange(method, pathAndQuery, body, context.Response.StatusCode, headers, Encoding.UTF8.GetString(responseBody.ToArray()));
     }
 
-    // The routes of ServersApi, CallsApi and HealthApi ("api" is the host's route prefix).
+    // The routes of ServersApi, CallsApi, HealthApi and RateLimitApi ("api" is the host's route prefix).
     private Task<IActionResult> Route(string method, string[] s, HttpRequest r) => (method, s) switch
     {
         ("GET", ["api", "health"]) => _health.Get(r, client),
@@ -68,6 +71,7 @@ public sealed class ApiRouter(GenServerRegistry registry, DurableTaskClient clie
         ("DELETE", ["api", "servers", var server, var key]) => _servers.Delete(r, client, server, key),
         ("GET", ["api", "servers", var server]) => _servers.List(r, client, server),
         ("GET", ["api", "calls", var id]) => _calls.Get(r, client, id),
+        ("POST", ["api", "ratelimit", var key]) => _rateLimit.Check(r, client, Uri.UnescapeDataString(key)),
         _ => throw new ArgumentException($"No function serves {method} /{string.Join('/', s)}."),
     };
 }
