@@ -13,6 +13,9 @@ public sealed class Probe(TimeProvider time, ILogger<Probe> logger) : GenServer<
 
     public string? Last() => State.Last;
 
+    /// <summary>A call with a reply of any size.</summary>
+    public string Pad([Range(0, 100_000)] int length) => new('x', length);
+
     public void Remind([Range(1, 60_000)] int delayMs) => SendAfter(TimeSpan.FromMilliseconds(delayMs), nameof(Ring), State.Reminders + 1);
 
     [HandleInfo]

@@ -19,5 +19,6 @@ public sealed record OnceEntry(
     [property: JsonPropertyName("dropped"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool ReplyDropped = false)
 {
     /// <summary>The characters the kept reply adds to the state (the state is written ASCII-escaped, so bytes too).</summary>
+    [JsonIgnore]
     public int ReplySize => Reply is { } reply ? reply.GetRawText().Length : 0;
 }
