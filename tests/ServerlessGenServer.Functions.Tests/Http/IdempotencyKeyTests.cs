@@ -5,6 +5,8 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Client.Entities;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Entities;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -151,6 +153,43 @@ public sealed class IdempotencyKeyTests
         answer.Problem(404);
     }
 
+    [Theory]
+    [InlineData("$once")]
+    [InlineData("$ONCE")]
+    public async Task Cast_ReservedOperationByName_Returns404(string operation)
+    {
+        var request = HttpTest.Request(body: """{"key":"k","operation":"increment","windowMs":1000}""");
+
+        var answer = await Api().Cast(request, _clients.Client.Object, "counter", "c1", operation).AnswerAsync(request);
+
+        answer.Problem(404);
+        _clients.Entities.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task GenServerClient_FromTheAppServices_UsesTheConfiguredWindow()
+    {
+        using var services = AppServices("7");
+        var sent = ExpectOnceSignal(new EntityInstanceId("counter", "c1"));
+
+        await services.GetRequiredService<GenServerClient>()
+            .CastAsync(_clients.Client.Object, new EntityInstanceId("counter", "c1"), "Increment", 1L, "k");
+
+        Assert.Equal(7 * 60_000, sent().WindowMs);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1441")]
+    public void AddGenServers_WindowOutOfRange_FailsValidation(string minutes)
+    {
+        using var services = AppServices(minutes);
+
+        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<IdempotencyOptions>>().Value);
+
+        Assert.Contains(nameof(IdempotencyOptions.WindowMinutes), ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Call_ValidKey_SchedulesTheCallWithKeyAndWindow()
     {
@@ -275,6 +314,15 @@ public sealed class IdempotencyKeyTests
         Assert.StartsWith("idempotencyKey: ", ex.Message, StringComparison.Ordinal);
         _clients.Entities.VerifyNoOtherCalls();
     }
+
+    // What Program.cs registers for the client, with the setting as local.settings.json would give it.
+    private static ServiceProvider AppServices(string windowMinutes) => new ServiceCollection()
+        .AddLogging()
+        .AddGenServers(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Idempotency:WindowMinutes"] = windowMinutes })
+            .Build())
+        .AddSingleton<GenServerClient>()
+        .BuildServiceProvider();
 
     private static Microsoft.AspNetCore.Http.HttpRequest WithKey(Microsoft.AspNetCore.Http.HttpRequest request, string key)
     {
