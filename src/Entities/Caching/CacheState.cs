@@ -9,7 +9,7 @@ namespace ServerlessGenServer.Entities.Caching;
 /// size, counters, and the cleanup chain. Bounded by <see cref="CacheOptions.MaxEntries"/> and
 /// <see cref="CacheOptions.MaxStateBytes"/>; every other member has a fixed size.
 /// </summary>
-public sealed record CacheState
+public sealed record CacheState : GenServerState
 {
     public List<CacheEntry> Entries { get; init; } = [];
 

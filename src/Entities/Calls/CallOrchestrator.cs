@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
+using ServerlessGenServer.Entities.GenServers.Idempotency;
 
 namespace ServerlessGenServer.Entities.Calls;
 
@@ -13,8 +14,11 @@ public sealed class CallOrchestrator : TaskOrchestrator<CallRequest, CallOutcome
         ArgumentNullException.ThrowIfNull(request);
         try
         {
-            var reply = await context.Entities.CallEntityAsync<JsonElement?>(
-                new EntityInstanceId(request.Server, request.Key), request.Operation, request.Input);
+            var id = new EntityInstanceId(request.Server, request.Key);
+            var reply = request.IdempotencyKey is { } key
+                ? await context.Entities.CallEntityAsync<JsonElement?>(id, OnceMessage.OperationName, new OnceMessage(
+                    key, request.Operation, request.Input, request.IdempotencyWindowMs ?? new IdempotencyOptions().WindowMs))
+                : await context.Entities.CallEntityAsync<JsonElement?>(id, request.Operation, request.Input);
             return CallOutcome.Replied(reply);
         }
         catch (EntityOperationFailedException ex)
@@ -26,7 +30,10 @@ public sealed class CallOrchestrator : TaskOrchestrator<CallRequest, CallOutcome
 }
 
 /// <summary>The input of <see cref="CallOrchestrator"/>.</summary>
-public sealed record CallRequest(string Server, string Key, string Operation, JsonElement? Input = null);
+/// <param name="IdempotencyKey">When set, the call is sent as a <c>$once</c> message: applied once per key within the window.</param>
+/// <param name="IdempotencyWindowMs">How long the key is remembered; the <see cref="IdempotencyOptions"/> default when null.</param>
+public sealed record CallRequest(
+    string Server, string Key, string Operation, JsonElement? Input = null, string? IdempotencyKey = null, long? IdempotencyWindowMs = null);
 
 /// <summary>A call's outcome: the reply, or why the operation failed.</summary>
 public sealed record CallOutcome(bool Ok, JsonElement? Reply, string? ErrorType, string? Error)

@@ -1,4 +1,6 @@
+using ServerlessGenServer.Entities.GenServers;
+
 namespace ServerlessGenServer.Entities.Counting;
 
 /// <summary>The counter's state: the count.</summary>
-public sealed record CounterState(long Value = 0);
+public sealed record CounterState(long Value = 0) : GenServerState;

@@ -1,5 +1,8 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using Microsoft.DurableTask.Entities;
 using Microsoft.Extensions.Logging;
+using ServerlessGenServer.Entities.GenServers.Idempotency;
 
 namespace ServerlessGenServer.Entities.GenServers;
 
@@ -13,6 +16,7 @@ namespace ServerlessGenServer.Entities.GenServers;
 /// Unknown operations are the handle_info catch-all: logged as a warning, state untouched, the batch not failed.
 /// </remarks>
 public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntity
+    where TState : GenServerState
 {
     protected GenServer(TimeProvider time, ILogger logger)
     {
@@ -27,24 +31,10 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
 
     protected DateTimeOffset Now => Time.GetUtcNow();
 
-    ValueTask<object?> ITaskEntity.RunAsync(TaskEntityOperation operation)
-    {
-        var operations = GenServerOperations.For(GetType());
-        if (operations.TryGet(operation.Name, out var known))
-        {
-            if (known.HasValidation)
-            {
-                known.Validate(operation.HasInput ? operation.GetInput(known.InputType!) : null);
-            }
-        }
-        else if (!GenServerOperations.IsImplicit(operation.Name))
-        {
-            LogUnexpectedMessage(Logger, operation.Context.Id.ToString(), operation.Name);
-            return default;
-        }
-
-        return RunAsync(operation);
-    }
+    ValueTask<object?> ITaskEntity.RunAsync(TaskEntityOperation operation) =>
+        string.Equals(operation.Name, OnceMessage.OperationName, StringComparison.OrdinalIgnoreCase)
+            ? RunOnceAsync(operation)
+            : DispatchAsync(operation);
 
     /// <summary>init/1: the initial state. Keep it fast; schedule slow work with <see cref="Continue"/>.</summary>
     protected virtual TState Init() => base.InitializeState(null!);
@@ -58,6 +48,128 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
     /// <summary>Process.send_after: a self-message delivered after <paramref name="delay"/>.</summary>
     protected void SendAfter(TimeSpan delay, string operation, object? input = null) =>
         Context.SignalEntity(Context.Id, operation, input, new SignalEntityOptions { SignalTime = Now + delay });
+
+    // The normal path: validation, the handle_info catch-all, TaskEntity's dispatch; then the ledger is put back if the
+    // operation replaced the whole state and so dropped it.
+    private async ValueTask<object?> DispatchAsync(TaskEntityOperation operation)
+    {
+        var operations = GenServerOperations.For(GetType());
+        if (operations.TryGet(operation.Name, out var known))
+        {
+            if (known.HasValidation)
+            {
+                known.Validate(operation.HasInput ? operation.GetInput(known.InputType!) : null);
+            }
+        }
+        else if (!GenServerOperations.IsImplicit(operation.Name))
+        {
+            LogUnexpectedMessage(Logger, operation.Context.Id.ToString(), operation.Name);
+            return null;
+        }
+
+        var ledger = (operation.State.GetState(typeof(TState)) as TState)?.Once;
+        var result = await RunAsync(operation);
+        if (ledger is not null && State is { Once: null } replaced && operation.State.HasState)
+        {
+            replaced.Once = ledger;
+            operation.State.SetState(replaced);
+        }
+
+        return result;
+    }
+
+    // $once: reply from the ledger when the key was applied within its window; else run the real operation through the
+    // normal path and record it. If the operation throws, the runtime rolls everything back, the record included.
+    private async ValueTask<object?> RunOnceAsync(TaskEntityOperation operation)
+    {
+        var message = operation.HasInput ? operation.GetInput<OnceMessage>() : null;
+        if (message is null)
+        {
+            throw new ValidationException($"{OnceMessage.OperationName} needs an input {{key, operation, input?, windowMs}}.");
+        }
+
+        message.Validate();
+        var known = GenServerOperations.For(GetType()).TryGet(message.Operation, out var real);
+        if (real is { IsInfo: true } || (!known && IsReserved(message.Operation)))
+        {
+            throw new ValidationException($"'{message.Operation}' cannot be sent with an idempotency key.");
+        }
+
+        if (!known)
+        {
+            // The handle_info catch-all, as without a key: logged, nothing run, nothing recorded.
+            LogUnexpectedMessage(Logger, operation.Context.Id.ToString(), message.Operation);
+            return null;
+        }
+
+        var nowMs = Now.ToUnixTimeMilliseconds();
+        var current = operation.State.GetState(typeof(TState)) as TState;
+        if (OnceLedger.Find(current?.Once, message.Key, nowMs) is { } applied)
+        {
+            return Repeat(operation.Context.Id, message, applied);
+        }
+
+        var reply = await DispatchAsync(new InnerOperation(operation, message));
+        if (State is null || !operation.State.HasState)
+        {
+            // The operation stopped the server (deleted its state): the ledger went with it.
+            return reply;
+        }
+
+        var entry = OnceLedger.Applied(message, reply, nowMs);
+        State.Once = OnceLedger.Record(State.Once, entry, nowMs);
+        operation.State.SetState(State);
+        if (entry.ReplyDropped)
+        {
+            LogReplyNotKept(Logger, operation.Context.Id.ToString(), message.Operation, OnceLedger.MaxReplyChars);
+        }
+
+        return entry.Reply ?? reply;
+    }
+
+    private JsonElement? Repeat(EntityInstanceId id, OnceMessage message, OnceEntry applied)
+    {
+        if (applied.Fingerprint != OnceLedger.Fingerprint(message))
+        {
+            throw new IdempotencyKeyReusedException(
+                "The idempotency key was used within its window for another operation or input; use a new key for a new request.");
+        }
+
+        if (applied.ReplyDropped)
+        {
+            throw new AlreadyAppliedException(
+                $"'{message.Operation}' was applied already with this idempotency key; its reply was too large to keep.");
+        }
+
+        LogRepeated(Logger, id, message.Operation);
+        return applied.Reply;
+    }
+
+    // Unknown operations go to the catch-all, except these: delete stops the server and takes the ledger with it, so it
+    // is not offered with a key; $once does not nest.
+    private static bool IsReserved(string operation) =>
+        GenServerOperations.IsImplicit(operation) ||
+        string.Equals(operation, OnceMessage.OperationName, StringComparison.OrdinalIgnoreCase);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "GenServer {EntityId} repeated the recorded reply of '{Operation}' for a known idempotency key")]
+    private static partial void LogRepeated(ILogger logger, EntityInstanceId entityId, string operation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "GenServer {EntityId} did not keep the reply of '{Operation}': it is over {MaxChars} characters, so a repeat is refused as already applied")]
+    private static partial void LogReplyNotKept(ILogger logger, string entityId, string operation, int maxChars);
+
+    /// <summary>The real operation of a <c>$once</c> message: its name and input, the outer operation's context and state.</summary>
+    private sealed class InnerOperation(TaskEntityOperation outer, OnceMessage message) : TaskEntityOperation
+    {
+        public override string Name => message.Operation;
+
+        public override TaskEntityContext Context => outer.Context;
+
+        public override TaskEntityState State => outer.State;
+
+        public override bool HasInput => message.Input is { ValueKind: not JsonValueKind.Null };
+
+        public override object? GetInput(Type inputType) => message.Input?.Deserialize(inputType, GenServerJson.Options);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "GenServer {EntityId} ignored unexpected message '{Operation}'")]
     private static partial void LogUnexpectedMessage(ILogger logger, string entityId, string operation);

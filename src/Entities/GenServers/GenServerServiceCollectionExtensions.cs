@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessGenServer.Entities.Caching;
+using ServerlessGenServer.Entities.GenServers.Idempotency;
 using ServerlessGenServer.Entities.RateLimiting;
 
 namespace ServerlessGenServer.Entities.GenServers;
@@ -19,6 +20,10 @@ public static class GenServerServiceCollectionExtensions
         services.TryAddSingleton(GenServerRegistry.Default);
         services.AddOptions<CacheOptions>()
             .Bind(configuration.GetSection(CacheOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<IdempotencyOptions>()
+            .Bind(configuration.GetSection(IdempotencyOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<RateLimiterOptions>()

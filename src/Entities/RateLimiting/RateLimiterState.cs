@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ServerlessGenServer.Entities.GenServers;
 
 namespace ServerlessGenServer.Entities.RateLimiting;
 
@@ -6,7 +7,7 @@ namespace ServerlessGenServer.Entities.RateLimiting;
 /// One shard's state. It is serialized after every operation, so its size decides throughput: the property
 /// names are one letter and a full bucket is not stored at all (a full bucket and an absent one answer the same).
 /// </summary>
-public sealed record RateLimiterState
+public sealed record RateLimiterState : GenServerState
 {
     /// <summary>The buckets that are not full, by key. At most <see cref="RateLimiterOptions.MaxKeysPerShard"/>.</summary>
     [JsonPropertyName("b")]

@@ -1,3 +1,5 @@
+using ServerlessGenServer.Entities.GenServers;
+
 namespace ServerlessGenServer.Entities.Ticking;
 
 /// <summary>
@@ -18,7 +20,7 @@ public sealed record TickerState(
     long? MaxTicks = null,
     string? Chain = null,
     long Seq = 0,
-    DateTimeOffset? NextTickAt = null);
+    DateTimeOffset? NextTickAt = null) : GenServerState;
 
 /// <summary>The reply of <see cref="Ticker.Status"/>.</summary>
 public sealed record TickerStatus(bool Running, long IntervalMs, long Ticks, long? MaxTicks, string? Chain, DateTimeOffset? NextTickAt);

@@ -1,8 +1,12 @@
+using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Entities;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ServerlessGenServer.Entities.Calls;
+using ServerlessGenServer.Entities.GenServers;
+using ServerlessGenServer.Entities.GenServers.Idempotency;
 
 namespace ServerlessGenServer.Functions.Client;
 
@@ -11,19 +15,31 @@ namespace ServerlessGenServer.Functions.Client;
 /// polls its status with a short, growing delay: the Azure Storage provider's own wait polls every 2 s, which
 /// would make every call take at least that long.
 /// </summary>
-public sealed partial class GenServerClient(TimeProvider time, ILogger<GenServerClient> logger)
+/// <remarks>
+/// A cast or call with an idempotency key is sent as the reserved <c>$once</c> message, which carries the key, the real
+/// operation and input, and the window from <see cref="IdempotencyOptions"/> (30 minutes unless configured).
+/// </remarks>
+public sealed partial class GenServerClient(
+    TimeProvider time, ILogger<GenServerClient> logger, IOptions<IdempotencyOptions>? idempotency = null)
 {
     public const string CallIdPrefix = "call-";
     public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan MaxCallTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(15);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromMilliseconds(250);
+    private readonly long _windowMs = (idempotency?.Value ?? new IdempotencyOptions()).WindowMs;
 
     /// <summary>Calls an entity and waits up to <paramref name="timeout"/> for its reply.</summary>
     public async Task<CallResult> CallAsync(
         DurableTaskClient client, CallRequest request, TimeSpan timeout, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request is { IdempotencyKey: not null, IdempotencyWindowMs: null })
+        {
+            request = request with { IdempotencyWindowMs = _windowMs };
+        }
+
         var instanceId = CallIdPrefix + Guid.NewGuid().ToString("N");
         var deadline = time.GetUtcNow() + timeout;
         await client.ScheduleNewOrchestrationInstanceAsync(
@@ -69,6 +85,24 @@ public sealed partial class GenServerClient(TimeProvider time, ILogger<GenServer
     {
         ArgumentNullException.ThrowIfNull(client);
         return client.Entities.SignalEntityAsync(id, operation, input, options: null, cancellation);
+    }
+
+    /// <summary>
+    /// GenServer.cast with an idempotency key: the entity applies it once however often the same key arrives within the
+    /// window. Without a key it is the plain cast.
+    /// </summary>
+    public Task CastAsync(
+        DurableTaskClient client, EntityInstanceId id, string operation, object? input, string? idempotencyKey,
+        CancellationToken cancellation = default)
+    {
+        if (idempotencyKey is null)
+        {
+            return CastAsync(client, id, operation, input, cancellation);
+        }
+
+        var message = new OnceMessage(idempotencyKey, operation,
+            input is null ? null : JsonSerializer.SerializeToElement(input, input.GetType(), GenServerJson.Options), _windowMs);
+        return CastAsync(client, id, OnceMessage.OperationName, message, cancellation);
     }
 
     // Reads a finished call's outcome and purges the instance, so calls leave nothing behind in storage.

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using ServerlessGenServer.Entities.GenServers.Idempotency;
 using ServerlessGenServer.Functions.Client;
 
 namespace ServerlessGenServer.Functions.Http;
@@ -32,10 +33,17 @@ public sealed class CallsApi(GenServerClient genServers)
             : Answer(request, result, GenServerClient.DefaultCallTimeout);
     }
 
-    /// <summary>The HTTP answer for a call: 200 with the reply, 422 if the operation threw, 504 if there was no reply in time.</summary>
+    /// <summary>
+    /// The HTTP answer for a call: 200 with the reply, 422 if the operation threw, 504 if there was no reply in time; with an
+    /// idempotency key also 409 (applied already, reply not kept) and 422 (key used for another request).
+    /// </summary>
     internal static ApiResult Answer(HttpRequest request, CallResult result, TimeSpan timeout) => result.Status switch
     {
         CallStatus.Replied => ApiResult.Ok(new { result = result.Reply }),
+        CallStatus.Failed when result.ErrorType == typeof(AlreadyAppliedException).FullName =>
+            Problems.AlreadyApplied(result.Error!, result.InstanceId),
+        CallStatus.Failed when result.ErrorType == typeof(IdempotencyKeyReusedException).FullName =>
+            Problems.IdempotencyKeyReused(result.Error!, result.InstanceId),
         CallStatus.Failed => Problems.OperationFailed(result.ErrorType!, result.Error!, result.InstanceId),
         _ => Problems.CallTimedOut(result.InstanceId, StatusUrl(request, result.InstanceId), timeout),
     };

@@ -32,6 +32,14 @@ public static class Problems
         "The operation failed", StatusCodes.Status422UnprocessableEntity, error,
         ("errorType", errorType), ("instanceId", instanceId));
 
+    /// <summary>A call repeated with its idempotency key whose first reply was too large to keep: applied once, no reply to repeat.</summary>
+    public static ApiResult AlreadyApplied(string error, string instanceId) => Make("already-applied",
+        "Already applied with this idempotency key", StatusCodes.Status409Conflict, error, ("instanceId", instanceId));
+
+    /// <summary>An idempotency key sent again, within its window, with another operation or input.</summary>
+    public static ApiResult IdempotencyKeyReused(string error, string instanceId) => Make("idempotency-key-reused",
+        "The idempotency key was used for another request", StatusCodes.Status422UnprocessableEntity, error, ("instanceId", instanceId));
+
     public static ApiResult CallTimedOut(string instanceId, string statusUrl, TimeSpan timeout) => Make("call-timeout",
         "No reply within the timeout", StatusCodes.Status504GatewayTimeout,
         $"No reply within {timeout.TotalMilliseconds:0} ms. The operation is queued and still runs; its reply can be read at statusUrl.",

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -16,6 +17,7 @@ namespace ServerlessGenServer.Functions.Http;
 /// <summary>
 /// The generic client API over every registered GenServer:
 /// call (orchestration + wait), cast (signal), state, stop (delete) and list.
+/// A cast or call with an <c>Idempotency-Key</c> header is applied once per key within the configured window.
 /// </summary>
 public sealed partial class ServersApi(GenServerRegistry registry, GenServerClient genServers, ILogger<ServersApi> logger)
 {
@@ -41,6 +43,12 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
             return problem;
         }
 
+        var idempotencyKey = IdempotencyKeyHeader.Read(request, out problem);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
         (var input, problem) = await OperationInput.ReadAsync(request, target.Operation!, request.HttpContext.RequestAborted);
         if (problem is not null)
         {
@@ -48,7 +56,8 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
         }
 
         var call = new CallRequest(target.Id.Name, target.Id.Key, target.Operation!.Name,
-            input is null ? null : JsonSerializer.SerializeToElement(input, target.Operation.InputType!, GenServerJson.Options));
+            input is null ? null : JsonSerializer.SerializeToElement(input, target.Operation.InputType!, GenServerJson.Options),
+            idempotencyKey);
         var result = await genServers.CallAsync(client, call, timeout, request.HttpContext.RequestAborted);
         return CallsApi.Answer(request, result, timeout);
     }
@@ -66,6 +75,12 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
             return problem;
         }
 
+        var idempotencyKey = IdempotencyKeyHeader.Read(request, out problem);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
         (var input, problem) = await OperationInput.ReadAsync(request, target.Operation!, request.HttpContext.RequestAborted);
         if (problem is not null)
         {
@@ -73,7 +88,7 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
         }
 
         var requestId = Guid.NewGuid().ToString("N");
-        await genServers.CastAsync(client, target.Id, target.Operation!.Name, input, request.HttpContext.RequestAborted);
+        await genServers.CastAsync(client, target.Id, target.Operation!.Name, input, idempotencyKey, request.HttpContext.RequestAborted);
         LogCast(logger, target.Id.Name, target.Id.Key, target.Operation.Name, requestId);
         return ApiResult.Accepted(new { requestId });
     }
@@ -98,13 +113,15 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
             return Problems.NotFound($"{target.Id.Name}@{target.Id.Key} has no state: it was never started or was stopped.");
         }
 
-        using var state = JsonDocument.Parse(entity.State.Value);
+        // The idempotency ledger is the GenServer base's bookkeeping, not the server's state: it is not shown.
+        var state = JsonNode.Parse(entity.State.Value);
+        (state as JsonObject)?.Remove(GenServerState.LedgerMember);
         return ApiResult.Ok(new
         {
             server = target.Id.Name,
             key = target.Id.Key,
             lastModifiedTime = entity.LastModifiedTime,
-            state = state.RootElement.Clone(),
+            state,
         });
     }
 

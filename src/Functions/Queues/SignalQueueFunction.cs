@@ -5,12 +5,18 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using ServerlessGenServer.Entities.GenServers;
+using ServerlessGenServer.Entities.GenServers.Idempotency;
 using ServerlessGenServer.Functions.Client;
 
 namespace ServerlessGenServer.Functions.Queues;
 
-/// <summary>A queue message asking for a cast: <c>{"server":"counter","key":"c1","operation":"increment","input":5}</c>.</summary>
-public sealed record SignalMessage(string? Server, string? Key, string? Operation, JsonElement? Input = null);
+/// <summary>
+/// A queue message asking for a cast: <c>{"server":"counter","key":"c1","operation":"increment","input":5}</c>, optionally
+/// with <c>"idempotencyKey"</c> (1 to 128 printable ASCII characters): then it is applied once per key within the window,
+/// however often the message is delivered or sent.
+/// </summary>
+public sealed record SignalMessage(
+    string? Server, string? Key, string? Operation, JsonElement? Input = null, string? IdempotencyKey = null);
 
 /// <summary>
 /// GenServer.cast from other systems: each message on the queue named by the <c>SIGNAL_QUEUE_NAME</c> app setting
@@ -31,9 +37,10 @@ public sealed partial class SignalQueueFunction(GenServerRegistry registry, GenS
     {
         GenServerTarget target;
         object? input;
+        string? idempotencyKey;
         try
         {
-            (target, input) = Read(message);
+            (target, input, idempotencyKey) = Read(message);
         }
         catch (ValidationException ex)
         {
@@ -41,12 +48,12 @@ public sealed partial class SignalQueueFunction(GenServerRegistry registry, GenS
             throw;
         }
 
-        await genServers.CastAsync(client, target.Id, target.Operation!.Name, input, cancellation);
+        await genServers.CastAsync(client, target.Id, target.Operation!.Name, input, idempotencyKey, cancellation);
         LogSignalled(logger, target.Id.Name, target.Id.Key, target.Operation.Name);
     }
 
     /// <exception cref="ValidationException">The message is not a valid cast.</exception>
-    private (GenServerTarget Target, object? Input) Read(string message)
+    private (GenServerTarget Target, object? Input, string? IdempotencyKey) Read(string message)
     {
         SignalMessage? signal;
         try
@@ -69,8 +76,13 @@ public sealed partial class SignalQueueFunction(GenServerRegistry registry, GenS
             throw new ValidationException(problem.Detail);
         }
 
+        if (signal.IdempotencyKey is not null && OnceMessage.KeyProblem(signal.IdempotencyKey) is { } keyProblem)
+        {
+            throw new ValidationException($"idempotencyKey: {keyProblem}");
+        }
+
         var inputJson = signal.Input is { } json ? Encoding.UTF8.GetBytes(json.GetRawText()) : [];
-        return (target, target.Operation!.ReadInput(inputJson));
+        return (target, target.Operation!.ReadInput(inputJson), signal.IdempotencyKey);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Signal queue message refused (it goes to the poison queue after its retries): {Reason}")]

@@ -28,11 +28,16 @@ public sealed class GenServerHttp(GenServerRegistry registry, DurableTaskClient 
     private readonly CallsApi _calls = new(new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance));
     private readonly HealthApi _health = new(NullLogger<HealthApi>.Instance);
 
-    public Task<HttpAnswer> CallAsync(string server, string key, string operation, string? body = null, string? query = null) =>
-        SendAsync("POST", $"/api/servers/{server}/{key}/call/{operation}", body, query, r => _servers.Call(r, client, server, key, operation));
+    /// <summary>POST .../call/{operation}, with an <c>Idempotency-Key</c> header when <paramref name="idempotencyKey"/> is set.</summary>
+    public Task<HttpAnswer> CallAsync(
+        string server, string key, string operation, string? body = null, string? query = null, string? idempotencyKey = null) =>
+        SendAsync("POST", $"/api/servers/{server}/{key}/call/{operation}", body, query, r => _servers.Call(r, client, server, key, operation),
+            idempotencyKey);
 
-    public Task<HttpAnswer> CastAsync(string server, string key, string operation, string? body = null) =>
-        SendAsync("POST", $"/api/servers/{server}/{key}/cast/{operation}", body, null, r => _servers.Cast(r, client, server, key, operation));
+    /// <summary>POST .../cast/{operation}, with an <c>Idempotency-Key</c> header when <paramref name="idempotencyKey"/> is set.</summary>
+    public Task<HttpAnswer> CastAsync(string server, string key, string operation, string? body = null, string? idempotencyKey = null) =>
+        SendAsync("POST", $"/api/servers/{server}/{key}/cast/{operation}", body, null, r => _servers.Cast(r, client, server, key, operation),
+            idempotencyKey);
 
     public Task<HttpAnswer> GetAsync(string server, string key) =>
         SendAsync("GET", $"/api/servers/{server}/{key}", null, null, r => _servers.Get(r, client, server, key));
@@ -56,7 +61,8 @@ public sealed class GenServerHttp(GenServerRegistry registry, DurableTaskClient 
     }
 
     private static async Task<HttpAnswer> SendAsync(
-        string method, string path, string? body, string? query, Func<HttpRequest, Task<IActionResult>> function)
+        string method, string path, string? body, string? query, Func<HttpRequest, Task<IActionResult>> function,
+        string? idempotencyKey = null)
     {
         var context = new DefaultHttpContext();
         var request = context.Request;
@@ -67,6 +73,11 @@ public sealed class GenServerHttp(GenServerRegistry registry, DurableTaskClient 
         if (query is not null)
         {
             request.QueryString = new QueryString(query);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers[IdempotencyKeyHeader.Name] = idempotencyKey;
         }
 
         if (body is not null)

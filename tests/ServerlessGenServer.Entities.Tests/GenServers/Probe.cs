@@ -4,7 +4,7 @@ using ServerlessGenServer.Entities.GenServers;
 
 namespace ServerlessGenServer.Entities.Tests.GenServers;
 
-public sealed record ProbeState(int Inits = 0, int WarmUps = 0, int Reminders = 0, string? Last = null);
+public sealed record ProbeState(int Inits = 0, int WarmUps = 0, int Reminders = 0, string? Last = null) : GenServerState;
 
 /// <summary>A test-only GenServer that exercises each part of the base class.</summary>
 public sealed class Probe(TimeProvider time, ILogger<Probe> logger) : GenServer<ProbeState>(time, logger)
@@ -12,6 +12,9 @@ public sealed class Probe(TimeProvider time, ILogger<Probe> logger) : GenServer<
     public void Note(string text) => State = State with { Last = text };
 
     public string? Last() => State.Last;
+
+    /// <summary>A call with a reply of any size.</summary>
+    public string Pad([Range(0, 100_000)] int length) => new('x', length);
 
     public void Remind([Range(1, 60_000)] int delayMs) => SendAfter(TimeSpan.FromMilliseconds(delayMs), nameof(Ring), State.Reminders + 1);
 

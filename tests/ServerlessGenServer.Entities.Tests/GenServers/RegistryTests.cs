@@ -96,10 +96,12 @@ public sealed class RegistryTests
     private static GenServerOperation Op(Type server, string name) =>
         GenServerOperations.For(server).TryGet(name, out var op) ? op : throw new KeyNotFoundException(name);
 
-    private sealed class Overloaded(TimeProvider time, ILogger logger) : GenServer<int>(time, logger)
+    private sealed class Overloaded(TimeProvider time, ILogger logger) : GenServer<OverloadedState>(time, logger)
     {
-        public void Poke() => State++;
+        public void Poke() => State = State with { Count = State.Count + 1 };
 
-        public void Poke(int by) => State += by;
+        public void Poke(int by) => State = State with { Count = State.Count + by };
     }
+
+    private sealed record OverloadedState(int Count = 0) : GenServerState;
 }
