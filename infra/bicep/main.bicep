@@ -69,6 +69,11 @@ param RATELIMITER_REFILL_SCHEDULE string = '0 */5 * * * *'
 @minValue(1)
 param Cache__MaxEntries int = 1000
 
+@description('App setting Idempotency__WindowMinutes: how long a GenServer remembers an Idempotency-Key (minutes).')
+@minValue(1)
+@maxValue(1440)
+param Idempotency__WindowMinutes int = 30
+
 @description('App setting SIGNAL_QUEUE_NAME: storage queue whose messages are turned into entity signals.')
 @minLength(3)
 @maxLength(63)
@@ -94,6 +99,7 @@ var appSettings = {
   RateLimiter__MaxKeysPerShard: string(RateLimiter__MaxKeysPerShard)
   RATELIMITER_REFILL_SCHEDULE: RATELIMITER_REFILL_SCHEDULE
   Cache__MaxEntries: string(Cache__MaxEntries)
+  Idempotency__WindowMinutes: string(Idempotency__WindowMinutes)
   SIGNAL_QUEUE_NAME: SIGNAL_QUEUE_NAME
   ENTITY_CLEANUP_SCHEDULE: ENTITY_CLEANUP_SCHEDULE
 }

@@ -156,6 +156,7 @@ public sealed class FunctionAppTemplateTests(CompiledTemplateFixture compiled)
     [InlineData("RateLimiter__MaxKeysPerShard", "10000")]
     [InlineData("RATELIMITER_REFILL_SCHEDULE", "0 */5 * * * *")]
     [InlineData("Cache__MaxEntries", "1000")]
+    [InlineData("Idempotency__WindowMinutes", "30")]
     [InlineData("SIGNAL_QUEUE_NAME", "genserver-signals")]
     [InlineData("ENTITY_CLEANUP_SCHEDULE", "0 0 3 * * *")]
     public void AppSettings_Compiled_SetEachAppSettingFromItsParameter(string name, string defaultValue)
