@@ -15,7 +15,7 @@ namespace ServerlessGenServer.ApiExamples;
 
 /// <summary>A request and the response the function wrote: status, headers and body as a caller would get them.</summary>
 public sealed record Exchange(
-    string Method, string PathAndQuery, string? RequestBody, int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body);
+    string Method, string PathAndQuery, string? RequestBody, string? IdempotencyKey, int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body);
 
 /// <summary>
 /// Sends requests to the app's real HTTP function classes, constructed as the Functions host does, with a real client.
@@ -29,7 +29,7 @@ public sealed class ApiRouter(GenServerRegistry registry, DurableTaskClient clie
     private readonly HealthApi _health = new(NullLogger<HealthApi>.Instance);
     private readonly RateLimitApi _rateLimit = new(new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance), rateLimiter);
 
-    public async Task<Exchange> SendAsync(string method, string pathAndQuery, string? body = null)
+    public async Task<Exchange> SendAsync(string method, string pathAndQuery, string? body = null, string? idempotencyKey = null)
     {
         var (path, query) = pathAndQuery.IndexOf('?', StringComparison.Ordinal) is var q and >= 0
             ? (pathAndQuery[..q], pathAndQuery[q..])
@@ -49,6 +49,11 @@ public sealed class ApiRouter(GenServerRegistry registry, DurableTaskClient clie
             request.ContentType = "application/json";
         }
 
+        if (idempotencyKey is not null)
+        {
+            request.Headers["Idempotency-Key"] = idempotencyKey;
+        }
+
         using var responseBody = new MemoryStream();
         context.Response.Body = responseBody;
         var result = await Route(method, path.Split('/', StringSplitOptions.RemoveEmptyEntries), request);
@@ -58,7 +63,7 @@ public sealed class ApiRouter(GenServerRegistry registry, DurableTaskClient clie
             .Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))
             .OrderBy(h => h.Key == "Content-Type" ? 0 : 1).ThenBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
             .ToList();
-        return new Exchange(method, pathAndQuery, body, context.Response.StatusCode, headers, Encoding.UTF8.GetString(responseBody.ToArray()));
+        return new Exchange(method, pathAndQuery, body, idempotencyKey, context.Response.StatusCode, headers, Encoding.UTF8.GetString(responseBody.ToArray()));
     }
 
     // The routes of ServersApi, CallsApi, HealthApi and RateLimitApi ("api" is the host's route prefix).

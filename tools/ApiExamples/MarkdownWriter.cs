@@ -21,6 +21,11 @@ public sealed class MarkdownWriter(TextWriter output)
         ArgumentNullException.ThrowIfNull(exchange);
         output.WriteLine("```http");
         output.WriteLine($"{exchange.Method} {exchange.PathAndQuery}");
+        if (exchange.IdempotencyKey is not null)
+        {
+            output.WriteLine($"Idempotency-Key: {exchange.IdempotencyKey}");
+        }
+
         if (exchange.RequestBody is not null)
         {
             output.WriteLine("Content-Type: application/json");

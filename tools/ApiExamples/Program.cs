@@ -101,6 +101,20 @@ md.Line($"The same limiter through the generic API, on the key's own shard (`use
 md.Line();
 await Show("POST", $"/api/servers/ratelimiter/{RateLimitShards.For("user-7", 16)}/call/check", """{"key":"user-7","cost":2}""");
 
+md.Line("## Idempotency keys");
+md.Line();
+md.Line("The same cast sent twice with one `Idempotency-Key` is applied once:");
+md.Line();
+await Show("POST", "/api/servers/counter/payments/cast/increment", "5", "order-42");
+await Show("POST", "/api/servers/counter/payments/cast/increment", "5", "order-42");
+await WaitAsync("GET", "/api/servers/counter/payments", e => e.Status == 200);
+await Show("POST", "/api/servers/counter/payments/call/value");
+md.Line("A repeated call gets the first reply again, and runs nothing: this check took 2 tokens once.");
+md.Line();
+var shard = RateLimitShards.For("user-9", 16);
+await Show("POST", $"/api/servers/ratelimiter/{shard}/call/check", """{"key":"user-9","cost":2}""", "check-1");
+await Show("POST", $"/api/servers/ratelimiter/{shard}/call/check", """{"key":"user-9","cost":2}""", "check-1");
+
 md.Line("## Ticker");
 md.Line();
 await Show("POST", "/api/servers/ticker/heartbeat/cast/start", """{"intervalMs":1000,"maxTicks":3}""");
@@ -119,9 +133,9 @@ await Show("POST", "/api/servers/cache/users/call/stats");
 return;
 
 // Sends a request and prints it with its response.
-async Task<Exchange> Show(string method, string path, string? body = null)
+async Task<Exchange> Show(string method, string path, string? body = null, string? idempotencyKey = null)
 {
-    var exchange = await api.SendAsync(method, path, body);
+    var exchange = await api.SendAsync(method, path, body, idempotencyKey);
     md.Write(exchange);
     return exchange;
 }
