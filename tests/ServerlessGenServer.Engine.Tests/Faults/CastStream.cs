@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using ServerlessGenServer.Engine.Tests.Infrastructure;
 
 namespace ServerlessGenServer.Engine.Tests.Faults;
@@ -8,6 +10,7 @@ namespace ServerlessGenServer.Engine.Tests.Faults;
 /// </summary>
 internal sealed class CastStream
 {
+    private readonly ConcurrentBag<(long Started, long Ended)> _sends = [];
     private int _acknowledged;
     private int _failed;
 
@@ -20,6 +23,7 @@ internal sealed class CastStream
     public Task RunAsync(GenServerHttp http, string key, int count, int parallelism) =>
         Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (_, _) =>
         {
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 var answer = await http.CastAsync("counter", key, "increment");
@@ -31,7 +35,12 @@ internal sealed class CastStream
             {
                 Interlocked.Increment(ref _failed);
             }
+
+            _sends.Add((started, Stopwatch.GetTimestamp()));
         });
+
+    /// <summary>How many sends were under way at some moment between two <see cref="Stopwatch.GetTimestamp"/> readings.</summary>
+    public int SentDuring(long from, long to) => _sends.Count(s => s.Started <= to && s.Ended >= from);
 
     /// <summary>The counter's value as a state read shows it (0 before its first cast).</summary>
     public static async Task<long> ValueAsync(GenServerHttp http, string key) =>
