@@ -49,15 +49,18 @@ public sealed class RateLimitEngineTests(EngineFixture engine, ITestOutputHelper
         var http = new RateLimitHttp(host);
         const string Key = "user-refill";
 
-        var emptying = await CheckUntilDeniedAsync(http, Key);
-        var emptied = Stopwatch.StartNew(); // the denial that showed the bucket empty (less than one token left)
+        // The elapsed time runs from sending the check that is denied (the bucket has less than one token: it was
+        // empty when the entity ran it, a moment later) to the answer of the next denial (the entity ran it a moment
+        // earlier). So it is never shorter than the refill time between the two; the fraction of a token left at the
+        // first denial can add one more admission, hence the tolerance of one.
+        var (emptying, emptiedAt) = await CheckUntilDeniedAsync(http, Key);
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var paused = emptied.Elapsed;
-        var admitted = await CheckUntilDeniedAsync(http, Key);
-        var elapsed = emptied.Elapsed; // to the denial that showed it empty again
+        var paused = Stopwatch.GetElapsedTime(emptiedAt);
+        var (admitted, _) = await CheckUntilDeniedAsync(http, Key);
+        var elapsed = Stopwatch.GetElapsedTime(emptiedAt);
         var expected = (int)Math.Floor(2 * elapsed.TotalSeconds);
 
-        output.WriteLine($"Emptied with {emptying} checks; paused {paused.TotalSeconds:0.000} s; then {admitted} admitted before the next denial, " +
+        output.WriteLine($"Emptied with {emptying} checks; paused to {paused.TotalSeconds:0.000} s; then {admitted} admitted before the next denial, " +
             $"{elapsed.TotalSeconds:0.000} s after the first: floor(2 x elapsed) = {expected}");
         Assert.InRange(emptying, 10, 100);
         Assert.InRange(admitted, expected - 1, expected + 1);
@@ -74,20 +77,21 @@ public sealed class RateLimitEngineTests(EngineFixture engine, ITestOutputHelper
         return await EngineHost.StartAsync(engine.NewOptions(hub) with { Configuration = configuration });
     }
 
-    // Checks one at a time until one is denied; returns how many were admitted before it.
-    private static async Task<int> CheckUntilDeniedAsync(RateLimitHttp http, string key)
+    // Checks one at a time until one is denied; returns how many were admitted before it, and when the denied one was sent.
+    private static async Task<(int Admitted, long DeniedSentAt)> CheckUntilDeniedAsync(RateLimitHttp http, string key)
     {
         for (var admitted = 0; admitted <= 100; admitted++)
         {
+            var sentAt = Stopwatch.GetTimestamp();
             var answer = await http.CheckAsync(key, Query);
             if (answer.Status != 200)
             {
                 Assert.True(answer.Status == 429, $"expected 200 or 429, got {answer}");
-                return admitted;
+                return (admitted, sentAt);
             }
         }
 
         Assert.Fail("more than 100 checks were admitted");
-        return -1;
+        return default;
     }
 }
