@@ -126,6 +126,7 @@ public sealed class HostileTargetTests
     [InlineData("counter", "delete")]
     [InlineData("counter", "$delete")]
     [InlineData("counter", "$increment")]
+    [InlineData("counter", "$once")]
     // Members of the class that are not messages.
     [InlineData("counter", "ToString")]
     [InlineData("counter", "GetType")]
