@@ -16,12 +16,14 @@ public static class GenServerJson
     };
 
     /// <summary>
-    /// For what clients send: also refuses members the input type does not have, and deep nesting,
-    /// so a typo is an error and not a silently ignored field.
+    /// For what clients send: also refuses members the input type does not have, members given twice, and deep
+    /// nesting, so a typo is an error and not a silently ignored field, and no two readers of one body can disagree
+    /// about which of two duplicate members counts.
     /// </summary>
     public static JsonSerializerOptions ClientInput { get; } = new(Options)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
         MaxDepth = 16,
     };
 }

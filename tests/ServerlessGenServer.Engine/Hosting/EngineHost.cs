@@ -146,6 +146,26 @@ public sealed partial class EngineHost : IAsyncDisposable
         LogStopped(_logger, Options.TaskHubName, elapsedMs);
     }
 
+    /// <summary>
+    /// Stops processing without waiting for the work in hand (DTFx's forced stop), as a worker that is going away
+    /// for good would: in-flight work items are abandoned, and the messages they had fetched stay invisible until the
+    /// control queue's visibility timeout. Use it on a host whose storage is no longer reachable, where a graceful
+    /// stop would wait on work that can never be committed.
+    /// </summary>
+    public async Task AbortAsync()
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        _running = false;
+        var started = Stopwatch.GetTimestamp();
+        await _worker.StopAsync(isForced: true);
+        var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        LogAborted(_logger, Options.TaskHubName, elapsedMs);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
@@ -170,4 +190,7 @@ public sealed partial class EngineHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Engine host on task hub {TaskHub} stopped in {ElapsedMs:0} ms")]
     private static partial void LogStopped(ILogger logger, string taskHub, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Engine host on task hub {TaskHub} aborted in {ElapsedMs:0} ms")]
+    private static partial void LogAborted(ILogger logger, string taskHub, double elapsedMs);
 }
