@@ -37,12 +37,12 @@ plot "$data/counter" using 1:2 with linespoints lw 2 title "counter increment", 
      "$data/check100" using 1:2 with linespoints lw 2 title "rate-limit check, 100 buckets", \
      "$data/check1000" using 1:2 with linespoints lw 2 title "rate-limit check, 1,000 buckets", \
      ${baseline:-1} with lines dt 2 lw 2 title "in-memory partitioned token bucket (baseline)", \
-     1000000 with lines dt 3 lc rgb "gray" title "goal: 1,000,000 checks/s"
+     1000000 with lines dt 3 lc rgb "black" title "goal: 1,000,000 checks/s"
 set title "Engine: DTFx + Azure Storage provider on Azurite, backlog drained"
 set yrange [10:1000]
 plot "$data/engine1" using 1:2 with linespoints lw 2 title "into 1 entity", \
      "$data/engine16" using 1:2 with linespoints lw 2 title "into 16 entities", \
-     500 with lines dt 3 lc rgb "gray" title "goal: 500 signals/s into one entity"
+     500 with lines dt 3 lc rgb "black" title "goal: 500 signals/s into one entity"
 unset multiplot
 GNUPLOT
 echo "Wrote $out"

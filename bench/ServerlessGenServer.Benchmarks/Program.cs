@@ -9,10 +9,12 @@ using ServerlessGenServer.Benchmarks;
 using ServerlessGenServer.Benchmarks.Support;
 
 // dotnet run -c Release --project bench/ServerlessGenServer.Benchmarks [-- --short] [-- --filter '*RateLimiter*']
+// A run with --filter writes micro-{mode}-partial.json, so it never replaces the complete results.
 // Runs in process (no generated project to build): the GC is the workstation GC of this program.
 var isShort = args.Contains("--short");
 var rest = args.Where(a => a != "--short").ToList();
-if (!rest.Contains("--filter"))
+var isPartial = rest.Contains("--filter");
+if (!isPartial)
 {
     rest.AddRange(["--filter", "*"]);
 }
@@ -28,6 +30,6 @@ var config = DefaultConfig.Instance
     .WithOptions(ConfigOptions.JoinSummary);
 
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(CounterBatchBenchmarks).Assembly).Run([.. rest], config).ToList();
-var path = ResultsFile.Write(summaries, isShort ? "short" : "full");
+var path = ResultsFile.Write(summaries, (isShort ? "short" : "full") + (isPartial ? "-partial" : ""));
 Console.WriteLine($"Results: {path}");
 return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
