@@ -27,7 +27,7 @@ public static class GenServerServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<RateLimiterOptions>()
-            .Bind(configuration.GetSection(RateLimiterOptions.Section))
+            .Bind(configuration.GetSection(RateLimiterOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         return services;

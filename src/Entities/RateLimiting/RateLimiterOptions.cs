@@ -8,7 +8,7 @@ namespace ServerlessGenServer.Entities.RateLimiting;
 /// </summary>
 public sealed class RateLimiterOptions : IValidatableObject
 {
-    public const string Section = "RateLimiter";
+    public const string SectionName = "RateLimiter";
 
     /// <summary>The smallest refill rate above zero: a thousandth of a token per second (one token in about 17 minutes).</summary>
     public const double MinRefillPerSecond = 0.001;

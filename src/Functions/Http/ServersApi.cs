@@ -31,7 +31,7 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
         string server, string key, string operation)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (target, problem) = Resolve(server, key, operation, OperationKind.Call);
+        var (message, problem) = await ReadMessageAsync(request, server, key, operation, OperationKind.Call);
         if (problem is not null)
         {
             return problem;
@@ -43,18 +43,7 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
             return problem;
         }
 
-        var idempotencyKey = IdempotencyKeyHeader.Read(request, out problem);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        (var input, problem) = await OperationInput.ReadAsync(request, target.Operation!, request.HttpContext.RequestAborted);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
+        var (target, idempotencyKey, input) = message;
         var call = new CallRequest(target.Id.Name, target.Id.Key, target.Operation!.Name,
             input is null ? null : JsonSerializer.SerializeToElement(input, target.Operation.InputType!, GenServerJson.Options),
             idempotencyKey);
@@ -69,19 +58,7 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
         string server, string key, string operation)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (target, problem) = Resolve(server, key, operation, OperationKind.Cast);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var idempotencyKey = IdempotencyKeyHeader.Read(request, out problem);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        (var input, problem) = await OperationInput.ReadAsync(request, target.Operation!, request.HttpContext.RequestAborted);
+        var ((target, idempotencyKey, input), problem) = await ReadMessageAsync(request, server, key, operation, OperationKind.Cast);
         if (problem is not null)
         {
             return problem;
@@ -189,6 +166,28 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
 
         return ApiResult.Ok(new { items = Array.Empty<object>(), continuation = (string?)null });
     }
+
+    // What a call and a cast both check before anything is sent: the target, the Idempotency-Key header and the body.
+    private async Task<(Message Message, ApiResult? Problem)> ReadMessageAsync(
+        HttpRequest request, string server, string key, string operation, OperationKind kind)
+    {
+        var (target, problem) = Resolve(server, key, operation, kind);
+        if (problem is not null)
+        {
+            return (default, problem);
+        }
+
+        var idempotencyKey = IdempotencyKeyHeader.Read(request, out problem);
+        if (problem is not null)
+        {
+            return (default, problem);
+        }
+
+        (var input, problem) = await OperationInput.ReadAsync(request, target.Operation!, request.HttpContext.RequestAborted);
+        return (new Message(target, idempotencyKey, input), problem);
+    }
+
+    private readonly record struct Message(GenServerTarget Target, string? IdempotencyKey, object? Input);
 
     private (GenServerTarget Target, ApiResult? Problem) Resolve(string server, string key, string? operation, OperationKind kind)
     {

@@ -194,7 +194,7 @@ public sealed class IdempotencyKeyTests
     public async Task Call_ValidKey_SchedulesTheCallWithKeyAndWindow()
     {
         var request = WithKey(HttpTest.Request(), "read-1");
-        var scheduled = ExpectCall(CallOutcome.Replied(JsonSerializer.SerializeToElement(7)));
+        var (scheduled, _) = _clients.ExpectCall(Clients.Completed(CallOutcome.Replied(JsonSerializer.SerializeToElement(7))));
 
         var answer = await Api().Call(request, _clients.Client.Object, "counter", "c1", "value").AnswerAsync(request);
 
@@ -207,7 +207,7 @@ public sealed class IdempotencyKeyTests
     public async Task Call_NoKey_SchedulesAPlainCall()
     {
         var request = HttpTest.Request(body: "2");
-        var scheduled = ExpectCall(CallOutcome.Replied(null));
+        var (scheduled, _) = _clients.ExpectCall(Clients.Completed(CallOutcome.Replied(null)));
 
         await Api().Call(request, _clients.Client.Object, "counter", "c1", "increment").AnswerAsync(request);
 
@@ -232,7 +232,7 @@ public sealed class IdempotencyKeyTests
     public async Task Call_RepeatWhoseReplyWasNotKept_Returns409()
     {
         var request = WithKey(HttpTest.Request(), "big");
-        ExpectCall(CallOutcome.Failed(typeof(AlreadyAppliedException).FullName!, "'Get' was applied already with this idempotency key."));
+        _clients.ExpectCall(Clients.Completed(CallOutcome.Failed(typeof(AlreadyAppliedException).FullName!, "'Get' was applied already with this idempotency key.")));
 
         var answer = await Api().Call(request, _clients.Client.Object, "cache", "c1", "stats").AnswerAsync(request);
 
@@ -245,7 +245,7 @@ public sealed class IdempotencyKeyTests
     public async Task Call_KeyReusedForAnotherRequest_Returns422NamingTheKeyProblem()
     {
         var request = WithKey(HttpTest.Request(), "k");
-        ExpectCall(CallOutcome.Failed(typeof(IdempotencyKeyReusedException).FullName!, "The idempotency key was used within its window for another operation."));
+        _clients.ExpectCall(Clients.Completed(CallOutcome.Failed(typeof(IdempotencyKeyReusedException).FullName!, "The idempotency key was used within its window for another operation.")));
 
         var answer = await Api().Call(request, _clients.Client.Object, "counter", "c1", "value").AnswerAsync(request);
 
@@ -347,29 +347,5 @@ public sealed class IdempotencyKeyTests
             .Callback<EntityInstanceId, string, object?, SignalEntityOptions?, CancellationToken>((_, _, input, _, _) => sent = (OnceMessage)input!)
             .Returns(Task.CompletedTask);
         return () => sent ?? throw new InvalidOperationException("Nothing was signalled.");
-    }
-
-    private Func<CallRequest> ExpectCall(CallOutcome outcome)
-    {
-        CallRequest? scheduled = null;
-        string? instanceId = null;
-        _clients.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(
-                new TaskName(nameof(CallOrchestrator)), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
-            .Callback<TaskName, object?, StartOrchestrationOptions?, CancellationToken>((_, input, options, _) =>
-            {
-                scheduled = (CallRequest)input!;
-                instanceId = options!.InstanceId;
-            })
-            .ReturnsAsync(() => instanceId!);
-        _clients.Client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), true, It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, bool _, CancellationToken _) => new OrchestrationMetadata(nameof(CallOrchestrator), id)
-            {
-                RuntimeStatus = OrchestrationRuntimeStatus.Completed,
-                SerializedOutput = JsonSerializer.Serialize(outcome, GenServerJson.Options),
-                DataConverter = new JsonDataConverter(GenServerJson.Options),
-            });
-        _clients.Client.Setup(c => c.PurgeInstanceAsync(It.IsAny<string>(), null, It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new PurgeResult(1));
-        return () => scheduled ?? throw new InvalidOperationException("Nothing was scheduled.");
     }
 }

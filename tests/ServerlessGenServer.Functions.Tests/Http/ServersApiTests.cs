@@ -30,7 +30,7 @@ public sealed class ServersApiTests
     public async Task Call_Replied_Returns200WithResultAndPurges()
     {
         var request = HttpTest.Request();
-        var (scheduled, instanceId) = ExpectCall(Completed(CallOutcome.Replied(JsonSerializer.SerializeToElement(42))));
+        var (scheduled, instanceId) = _clients.ExpectCall(Clients.Completed(CallOutcome.Replied(JsonSerializer.SerializeToElement(42))));
 
         var answer = await _api.Call(request, _clients.Client.Object, "counter", "c1", "value").AnswerAsync(request);
 
@@ -45,7 +45,7 @@ public sealed class ServersApiTests
     public async Task Call_WithInput_PassesTheValidatedJson()
     {
         var request = HttpTest.Request(body: " 5 ");
-        var (scheduled, _) = ExpectCall(Completed(CallOutcome.Replied(null)));
+        var (scheduled, _) = _clients.ExpectCall(Clients.Completed(CallOutcome.Replied(null)));
 
         var answer = await _api.Call(request, _clients.Client.Object, "Counter", "c1", "INCREMENT").AnswerAsync(request);
 
@@ -59,7 +59,7 @@ public sealed class ServersApiTests
     public async Task Call_OperationThrew_Returns422WithTheError()
     {
         var request = HttpTest.Request();
-        var (_, instanceId) = ExpectCall(Completed(CallOutcome.Failed("System.OverflowException", "Arithmetic operation resulted in an overflow.")));
+        var (_, instanceId) = _clients.ExpectCall(Clients.Completed(CallOutcome.Failed("System.OverflowException", "Arithmetic operation resulted in an overflow.")));
 
         var answer = await _api.Call(request, _clients.Client.Object, "counter", "c1", "increment").AnswerAsync(request);
 
@@ -73,7 +73,7 @@ public sealed class ServersApiTests
     public async Task Call_NoReplyBeforeTimeout_Returns504WithStatusUrlAndKeepsInstance()
     {
         var request = HttpTest.Request(query: "?timeoutMs=250");
-        var (_, instanceId) = ExpectCall(new OrchestrationMetadata(nameof(CallOrchestrator), "x") { RuntimeStatus = OrchestrationRuntimeStatus.Running });
+        var (_, instanceId) = _clients.ExpectCall(new OrchestrationMetadata(nameof(CallOrchestrator), "x") { RuntimeStatus = OrchestrationRuntimeStatus.Running });
 
         var call = _api.Call(request, _clients.Client.Object, "counter", "c1", "value");
         while (!call.IsCompleted)
@@ -289,37 +289,5 @@ public sealed class ServersApiTests
         var answer = await _api.List(request, _clients.Client.Object, "nope").AnswerAsync(request);
 
         Assert.Contains("counter", answer.Problem(404).GetProperty("detail").GetString(), StringComparison.Ordinal);
-    }
-
-    private static OrchestrationMetadata Completed(CallOutcome outcome) => new(nameof(CallOrchestrator), "x")
-    {
-        RuntimeStatus = OrchestrationRuntimeStatus.Completed,
-        SerializedOutput = JsonSerializer.Serialize(outcome, GenServerJson.Options),
-        DataConverter = new JsonDataConverter(GenServerJson.Options),
-    };
-
-    // Sets up schedule + poll + purge; returns readers for what was scheduled and the instance id used.
-    private (Func<CallRequest> Scheduled, Func<string> InstanceId) ExpectCall(OrchestrationMetadata status)
-    {
-        CallRequest? scheduled = null;
-        string? instanceId = null;
-        _clients.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(
-                new TaskName(nameof(CallOrchestrator)), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
-            .Callback<TaskName, object?, StartOrchestrationOptions?, CancellationToken>((_, input, options, _) =>
-            {
-                scheduled = (CallRequest)input!;
-                instanceId = options!.InstanceId;
-            })
-            .ReturnsAsync(() => instanceId!);
-        _clients.Client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), true, It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, bool _, CancellationToken _) => new OrchestrationMetadata(status.Name, id)
-            {
-                RuntimeStatus = status.RuntimeStatus,
-                SerializedOutput = status.SerializedOutput,
-                DataConverter = status.DataConverter,
-            });
-        _clients.Client.Setup(c => c.PurgeInstanceAsync(It.IsAny<string>(), null, It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new PurgeResult(1));
-        return (() => scheduled!, () => instanceId!);
     }
 }

@@ -24,7 +24,7 @@ public sealed class RateLimitApiTests
     public async Task Check_Allowed_Returns200WithTheReplyAndHeaders()
     {
         var request = HttpTest.Request();
-        var (scheduled, _) = ExpectCall(Replied(new CheckReply(true, 3, 10, RetryAfterMs: 0, ResetMs: 3_500)));
+        var (scheduled, _) = _clients.ExpectCall(Replied(new CheckReply(true, 3, 10, RetryAfterMs: 0, ResetMs: 3_500)));
 
         var answer = await Api().Check(request, _clients.Client.Object, "user-42").AnswerAsync(request);
 
@@ -47,7 +47,7 @@ public sealed class RateLimitApiTests
     public async Task Check_Denied_Returns429WithRetryAfterRoundedUp()
     {
         var request = HttpTest.Request(query: "?cost=2");
-        var (scheduled, _) = ExpectCall(Replied(new CheckReply(false, 1, 10, RetryAfterMs: 1_001, ResetMs: 4_500)));
+        var (scheduled, _) = _clients.ExpectCall(Replied(new CheckReply(false, 1, 10, RetryAfterMs: 1_001, ResetMs: 4_500)));
 
         var answer = await Api().Check(request, _clients.Client.Object, "user-42").AnswerAsync(request);
 
@@ -69,7 +69,7 @@ public sealed class RateLimitApiTests
     public async Task Check_DeniedWithoutRefill_Returns429WithoutTimes()
     {
         var request = HttpTest.Request();
-        ExpectCall(Replied(new CheckReply(false, 0, 10, RetryAfterMs: null, ResetMs: null)));
+        _clients.ExpectCall(Replied(new CheckReply(false, 0, 10, RetryAfterMs: null, ResetMs: null)));
 
         var answer = await Api(refillPerSecond: 0).Check(request, _clients.Client.Object, "user-42").AnswerAsync(request);
 
@@ -88,7 +88,7 @@ public sealed class RateLimitApiTests
     public async Task Check_Policy_WindowIsTheTimeToRefillFromEmptyRoundedUp(double refillPerSecond, int capacity, int window)
     {
         var request = HttpTest.Request();
-        ExpectCall(Replied(new CheckReply(true, 9, capacity, 0, 500)));
+        _clients.ExpectCall(Replied(new CheckReply(true, 9, capacity, 0, 500)));
 
         var answer = await Api(capacity, refillPerSecond).Check(request, _clients.Client.Object, "user-42").AnswerAsync(request);
 
@@ -116,7 +116,7 @@ public sealed class RateLimitApiTests
     public async Task Check_CostAtCapacity_IsSent()
     {
         var request = HttpTest.Request(query: "?cost=10");
-        var (scheduled, _) = ExpectCall(Replied(new CheckReply(true, 0, 10, 0, 5_000)));
+        var (scheduled, _) = _clients.ExpectCall(Replied(new CheckReply(true, 0, 10, 0, 5_000)));
 
         var answer = await Api().Check(request, _clients.Client.Object, "user-42").AnswerAsync(request);
 
@@ -154,7 +154,7 @@ public sealed class RateLimitApiTests
     public async Task Check_KeyWithAnyPrintableCharacters_IsHashedToItsShard()
     {
         var request = HttpTest.Request();
-        var (scheduled, _) = ExpectCall(Replied(new CheckReply(true, 9, 10, 0, 500)));
+        var (scheduled, _) = _clients.ExpectCall(Replied(new CheckReply(true, 9, 10, 0, 500)));
 
         await Api().Check(request, _clients.Client.Object, "api-key/7f3a").AnswerAsync(request);
 
@@ -165,7 +165,7 @@ public sealed class RateLimitApiTests
     public async Task Check_EntityRejected_Returns422()
     {
         var request = HttpTest.Request();
-        ExpectCall(Completed(CallOutcome.Failed("System.ComponentModel.DataAnnotations.ValidationException", "The cost 10 is above the capacity 5.")));
+        _clients.ExpectCall(Clients.Completed(CallOutcome.Failed("System.ComponentModel.DataAnnotations.ValidationException", "The cost 10 is above the capacity 5.")));
 
         var answer = await Api().Check(request, _clients.Client.Object, "user-42").AnswerAsync(request);
 
@@ -176,7 +176,7 @@ public sealed class RateLimitApiTests
     public async Task Check_NoReplyBeforeTimeout_Returns504WithStatusUrl()
     {
         var request = HttpTest.Request(query: "?timeoutMs=100");
-        var (_, instanceId) = ExpectCall(new OrchestrationMetadata(nameof(CallOrchestrator), "x") { RuntimeStatus = OrchestrationRuntimeStatus.Running });
+        var (_, instanceId) = _clients.ExpectCall(new OrchestrationMetadata(nameof(CallOrchestrator), "x") { RuntimeStatus = OrchestrationRuntimeStatus.Running });
 
         var check = Api().Check(request, _clients.Client.Object, "user-42");
         while (!check.IsCompleted)
@@ -210,37 +210,5 @@ public sealed class RateLimitApiTests
         Options.Create(new RateLimiterOptions { Capacity = capacity, RefillPerSecond = refillPerSecond, Shards = 16 }));
 
     private static OrchestrationMetadata Replied(CheckReply reply) =>
-        Completed(CallOutcome.Replied(JsonSerializer.SerializeToElement(reply, GenServerJson.Options)));
-
-    private static OrchestrationMetadata Completed(CallOutcome outcome) => new(nameof(CallOrchestrator), "x")
-    {
-        RuntimeStatus = OrchestrationRuntimeStatus.Completed,
-        SerializedOutput = JsonSerializer.Serialize(outcome, GenServerJson.Options),
-        DataConverter = new JsonDataConverter(GenServerJson.Options),
-    };
-
-    // Sets up schedule + poll + purge, as ServersApiTests does; returns readers for the scheduled call and its instance id.
-    private (Func<CallRequest> Scheduled, Func<string> InstanceId) ExpectCall(OrchestrationMetadata status)
-    {
-        CallRequest? scheduled = null;
-        string? instanceId = null;
-        _clients.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(
-                new TaskName(nameof(CallOrchestrator)), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
-            .Callback<TaskName, object?, StartOrchestrationOptions?, CancellationToken>((_, input, options, _) =>
-            {
-                scheduled = (CallRequest)input!;
-                instanceId = options!.InstanceId;
-            })
-            .ReturnsAsync(() => instanceId!);
-        _clients.Client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), true, It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, bool _, CancellationToken _) => new OrchestrationMetadata(status.Name, id)
-            {
-                RuntimeStatus = status.RuntimeStatus,
-                SerializedOutput = status.SerializedOutput,
-                DataConverter = status.DataConverter,
-            });
-        _clients.Client.Setup(c => c.PurgeInstanceAsync(It.IsAny<string>(), null, It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new PurgeResult(1));
-        return (() => scheduled!, () => instanceId!);
-    }
+        Clients.Completed(CallOutcome.Replied(JsonSerializer.SerializeToElement(reply, GenServerJson.Options)));
 }

@@ -1,6 +1,11 @@
+using System.Text.Json;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Client.Entities;
+using Microsoft.DurableTask.Converters;
 using Moq;
+using ServerlessGenServer.Entities.Calls;
+using ServerlessGenServer.Entities.GenServers;
 
 namespace ServerlessGenServer.Functions.Tests.Support;
 
@@ -15,4 +20,40 @@ internal sealed class Clients
     public Mock<DurableTaskClient> Client { get; } = new(MockBehavior.Strict, "test");
 
     public Mock<DurableEntityClient> Entities { get; } = new(MockBehavior.Strict, "test");
+
+    /// <summary>A finished call orchestration whose output is <paramref name="outcome"/>.</summary>
+    public static OrchestrationMetadata Completed(CallOutcome outcome) => new(nameof(CallOrchestrator), "x")
+    {
+        RuntimeStatus = OrchestrationRuntimeStatus.Completed,
+        SerializedOutput = JsonSerializer.Serialize(outcome, GenServerJson.Options),
+        DataConverter = new JsonDataConverter(GenServerJson.Options),
+    };
+
+    /// <summary>
+    /// Sets up a call: scheduling the call orchestration, every status poll answering <paramref name="status"/>, and the
+    /// purge. Returns readers for the scheduled request and the instance id the client chose.
+    /// </summary>
+    public (Func<CallRequest> Scheduled, Func<string> InstanceId) ExpectCall(OrchestrationMetadata status)
+    {
+        CallRequest? scheduled = null;
+        string? instanceId = null;
+        Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(
+                new TaskName(nameof(CallOrchestrator)), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .Callback<TaskName, object?, StartOrchestrationOptions?, CancellationToken>((_, input, options, _) =>
+            {
+                scheduled = (CallRequest)input!;
+                instanceId = options!.InstanceId;
+            })
+            .ReturnsAsync(() => instanceId!);
+        Client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), true, It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, bool _, CancellationToken _) => new OrchestrationMetadata(status.Name, id)
+            {
+                RuntimeStatus = status.RuntimeStatus,
+                SerializedOutput = status.SerializedOutput,
+                DataConverter = status.DataConverter,
+            });
+        Client.Setup(c => c.PurgeInstanceAsync(It.IsAny<string>(), null, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new PurgeResult(1));
+        return (() => scheduled ?? throw new InvalidOperationException("Nothing was scheduled."), () => instanceId!);
+    }
 }
