@@ -19,6 +19,7 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
     where TState : GenServerState
 {
     private GenServerOperations? _operations;
+    private ReadOperation? _read;
 
     protected GenServer(TimeProvider time, ILogger logger)
     {
@@ -48,7 +49,7 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
             }
 
             var input = operation.GetInput(known.InputType);
-            return RunKnownAsync(known, new ReadOperation(operation, operation.Name, hasInput: true, input), input);
+            return RunKnownAsync(known, Read(operation, operation.Name, hasInput: true, input), input);
         }
 
         if (GenServerOperations.IsImplicit(operation.Name))
@@ -87,6 +88,9 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
 
         return RunKeepingLedgerAsync(operation);
     }
+
+    private ReadOperation Read(TaskEntityOperation outer, string name, bool hasInput, object? input) =>
+        (_read ??= new ReadOperation()).Of(outer, name, hasInput, input);
 
     // TaskEntity's dispatch; then the ledger is put back if the operation replaced the whole state and so dropped it.
     private async ValueTask<object?> RunKeepingLedgerAsync(TaskEntityOperation operation)
@@ -135,7 +139,7 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
 
         var hasInput = message.Input is { ValueKind: not JsonValueKind.Null };
         var input = hasInput && real.InputType is not null ? message.Input!.Value.Deserialize(real.InputType, GenServerJson.Options) : null;
-        var reply = await RunKnownAsync(real, new ReadOperation(operation, message.Operation, hasInput, input), input);
+        var reply = await RunKnownAsync(real, Read(operation, message.Operation, hasInput, input), input);
         if (State is null || !operation.State.HasState)
         {
             // The operation stopped the server (deleted its state): the ledger went with it.
@@ -188,17 +192,32 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
     /// name and the input of the message to run (the operation's own, or the one inside a <c>$once</c>). The input was
     /// read once, as the message's input type, so the dispatch does not deserialize it again.
     /// </summary>
-    private sealed class ReadOperation(TaskEntityOperation outer, string name, bool hasInput, object? input) : TaskEntityOperation
+    /// <remarks>
+    /// One per server instance, refilled for each operation: an instance runs its batch one operation at a time, and
+    /// an operation is dispatched through at most one of these.
+    /// </remarks>
+    private sealed class ReadOperation : TaskEntityOperation
     {
-        public override string Name => name;
+        private TaskEntityOperation _outer = null!;
+        private string _name = null!;
+        private bool _hasInput;
+        private object? _input;
 
-        public override TaskEntityContext Context => outer.Context;
+        public override string Name => _name;
 
-        public override TaskEntityState State => outer.State;
+        public override TaskEntityContext Context => _outer.Context;
 
-        public override bool HasInput => hasInput;
+        public override TaskEntityState State => _outer.State;
 
-        public override object? GetInput(Type inputType) => input;
+        public override bool HasInput => _hasInput;
+
+        public ReadOperation Of(TaskEntityOperation outer, string name, bool hasInput, object? input)
+        {
+            (_outer, _name, _hasInput, _input) = (outer, name, hasInput, input);
+            return this;
+        }
+
+        public override object? GetInput(Type inputType) => _input;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "GenServer {EntityId} ignored unexpected message '{Operation}'")]
