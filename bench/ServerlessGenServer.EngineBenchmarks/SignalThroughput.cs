@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Azure;
 using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
 using Microsoft.DurableTask.Entities;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.Entities.Counting;
@@ -98,7 +100,20 @@ public sealed class SignalThroughput(Func<EngineHostOptions> newOptions, CpuMete
         var deadline = Stopwatch.GetTimestamp() + (long)(Timeout.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
-            var states = await Task.WhenAll(ids.Select(id => client.Entities.GetEntityAsync<CounterState>(id)));
+            EntityMetadata<CounterState>?[] states;
+            try
+            {
+                states = await Task.WhenAll(ids.Select(id => client.Entities.GetEntityAsync<CounterState>(id)));
+            }
+            catch (Exception ex) when (ex.InnerException is RequestFailedException { Status: 404 })
+            {
+                // The provider's DurableTaskStorageException (internal) around a 404 from the blob service: it read the
+                // entity's row, then the blob the row points to was gone, replaced by a batch in between (seen once at
+                // batch size 1 with a 1,000-deep backlog, where the entity's persisted scheduler state is large). Poll again.
+                await Task.Delay(PollInterval);
+                continue;
+            }
+
             var count = states.Sum(s => s?.State?.Value ?? 0);
             var now = Stopwatch.GetTimestamp();
             if (until(count))

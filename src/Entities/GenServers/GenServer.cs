@@ -18,6 +18,9 @@ namespace ServerlessGenServer.Entities.GenServers;
 public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntity
     where TState : GenServerState
 {
+    private GenServerOperations? _operations;
+    private ReadOperation? _read;
+
     protected GenServer(TimeProvider time, ILogger logger)
     {
         Time = time;
@@ -31,10 +34,32 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
 
     protected DateTimeOffset Now => Time.GetUtcNow();
 
-    ValueTask<object?> ITaskEntity.RunAsync(TaskEntityOperation operation) =>
-        string.Equals(operation.Name, OnceMessage.OperationName, StringComparison.OrdinalIgnoreCase)
-            ? RunOnceAsync(operation)
-            : DispatchAsync(operation);
+    ValueTask<object?> ITaskEntity.RunAsync(TaskEntityOperation operation)
+    {
+        if (string.Equals(operation.Name, OnceMessage.OperationName, StringComparison.OrdinalIgnoreCase))
+        {
+            return RunOnceAsync(operation);
+        }
+
+        if (Operations.TryGet(operation.Name, out var known))
+        {
+            if (!operation.HasInput || known.InputType is null)
+            {
+                return RunKnownAsync(known, operation, input: null);
+            }
+
+            var input = operation.GetInput(known.InputType);
+            return RunKnownAsync(known, Read(operation, operation.Name, hasInput: true, input), input);
+        }
+
+        if (GenServerOperations.IsImplicit(operation.Name))
+        {
+            return RunKeepingLedgerAsync(operation);
+        }
+
+        LogUnexpectedMessage(Logger, operation.Context.Id.ToString(), operation.Name);
+        return default;
+    }
 
     /// <summary>init/1: the initial state. Keep it fast; schedule slow work with <see cref="Continue"/>.</summary>
     protected virtual TState Init() => base.InitializeState(null!);
@@ -49,24 +74,27 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
     protected void SendAfter(TimeSpan delay, string operation, object? input = null) =>
         Context.SignalEntity(Context.Id, operation, input, new SignalEntityOptions { SignalTime = Now + delay });
 
-    // The normal path: validation, the handle_info catch-all, TaskEntity's dispatch; then the ledger is put back if the
-    // operation replaced the whole state and so dropped it.
-    private async ValueTask<object?> DispatchAsync(TaskEntityOperation operation)
+    // This server's messages, looked up once per server instance (an instance runs one batch).
+    private GenServerOperations Operations => _operations ??= GenServerOperations.For(GetType());
+
+    // A message this server declares, its input already read (null when it has none): validated, then run. When the
+    // operation carries an input it is a ReadOperation, so TaskEntity's dispatch gets that input without reading it again.
+    private ValueTask<object?> RunKnownAsync(GenServerOperation known, TaskEntityOperation operation, object? input)
     {
-        var operations = GenServerOperations.For(GetType());
-        if (operations.TryGet(operation.Name, out var known))
+        if (known.HasValidation)
         {
-            if (known.HasValidation)
-            {
-                known.Validate(operation.HasInput ? operation.GetInput(known.InputType!) : null);
-            }
-        }
-        else if (!GenServerOperations.IsImplicit(operation.Name))
-        {
-            LogUnexpectedMessage(Logger, operation.Context.Id.ToString(), operation.Name);
-            return null;
+            known.Validate(input);
         }
 
+        return RunKeepingLedgerAsync(operation);
+    }
+
+    private ReadOperation Read(TaskEntityOperation outer, string name, bool hasInput, object? input) =>
+        (_read ??= new ReadOperation()).Of(outer, name, hasInput, input);
+
+    // TaskEntity's dispatch; then the ledger is put back if the operation replaced the whole state and so dropped it.
+    private async ValueTask<object?> RunKeepingLedgerAsync(TaskEntityOperation operation)
+    {
         var ledger = (operation.State.GetState(typeof(TState)) as TState)?.Once;
         var result = await RunAsync(operation);
         if (ledger is not null && State is { Once: null } replaced && operation.State.HasState)
@@ -89,13 +117,13 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
         }
 
         message.Validate();
-        var known = GenServerOperations.For(GetType()).TryGet(message.Operation, out var real);
+        var known = Operations.TryGet(message.Operation, out var real);
         if (real is { IsInfo: true } || (!known && IsReserved(message.Operation)))
         {
             throw new ValidationException($"'{message.Operation}' cannot be sent with an idempotency key.");
         }
 
-        if (!known)
+        if (real is null)
         {
             // The handle_info catch-all, as without a key: logged, nothing run, nothing recorded.
             LogUnexpectedMessage(Logger, operation.Context.Id.ToString(), message.Operation);
@@ -109,7 +137,9 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
             return Repeat(operation.Context.Id, message, applied);
         }
 
-        var reply = await DispatchAsync(new InnerOperation(operation, message));
+        var hasInput = message.Input is { ValueKind: not JsonValueKind.Null };
+        var input = hasInput && real.InputType is not null ? message.Input!.Value.Deserialize(real.InputType, GenServerJson.Options) : null;
+        var reply = await RunKnownAsync(real, Read(operation, message.Operation, hasInput, input), input);
         if (State is null || !operation.State.HasState)
         {
             // The operation stopped the server (deleted its state): the ledger went with it.
@@ -157,18 +187,37 @@ public abstract partial class GenServer<TState> : TaskEntity<TState>, ITaskEntit
     [LoggerMessage(Level = LogLevel.Warning, Message = "GenServer {EntityId} did not keep the reply of '{Operation}': it is over {MaxChars} characters, so a repeat is refused as already applied")]
     private static partial void LogReplyNotKept(ILogger logger, string entityId, string operation, int maxChars);
 
-    /// <summary>The real operation of a <c>$once</c> message: its name and input, the outer operation's context and state.</summary>
-    private sealed class InnerOperation(TaskEntityOperation outer, OnceMessage message) : TaskEntityOperation
+    /// <summary>
+    /// An operation as the base hands it to TaskEntity's dispatch: the outer operation's context and state, with the
+    /// name and the input of the message to run (the operation's own, or the one inside a <c>$once</c>). The input was
+    /// read once, as the message's input type, so the dispatch does not deserialize it again.
+    /// </summary>
+    /// <remarks>
+    /// One per server instance, refilled for each operation: an instance runs its batch one operation at a time, and
+    /// an operation is dispatched through at most one of these.
+    /// </remarks>
+    private sealed class ReadOperation : TaskEntityOperation
     {
-        public override string Name => message.Operation;
+        private TaskEntityOperation _outer = null!;
+        private string _name = null!;
+        private bool _hasInput;
+        private object? _input;
 
-        public override TaskEntityContext Context => outer.Context;
+        public override string Name => _name;
 
-        public override TaskEntityState State => outer.State;
+        public override TaskEntityContext Context => _outer.Context;
 
-        public override bool HasInput => message.Input is { ValueKind: not JsonValueKind.Null };
+        public override TaskEntityState State => _outer.State;
 
-        public override object? GetInput(Type inputType) => message.Input?.Deserialize(inputType, GenServerJson.Options);
+        public override bool HasInput => _hasInput;
+
+        public ReadOperation Of(TaskEntityOperation outer, string name, bool hasInput, object? input)
+        {
+            (_outer, _name, _hasInput, _input) = (outer, name, hasInput, input);
+            return this;
+        }
+
+        public override object? GetInput(Type inputType) => _input;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "GenServer {EntityId} ignored unexpected message '{Operation}'")]

@@ -19,6 +19,7 @@ public sealed class GenServerOperation
 {
     private readonly ParameterInfo? _input;
     private readonly ValidationAttribute[] _rules;
+    private readonly bool _validatesMembers;
 
     internal GenServerOperation(MethodInfo method)
     {
@@ -39,6 +40,10 @@ public sealed class GenServerOperation
         _rules = _input?.GetCustomAttributes<ValidationAttribute>().ToArray() ?? [];
         InputType = _input?.ParameterType;
         InputRequired = _input is { HasDefaultValue: false };
+
+        // Read once here: the entity checks every operation it runs against these.
+        _validatesMembers = HasAnnotatedMembers(InputType);
+        HasValidation = _rules.Length > 0 || _validatesMembers;
     }
 
     public string Name { get; }
@@ -54,7 +59,7 @@ public sealed class GenServerOperation
     /// <summary>The operation has an input without a default value.</summary>
     public bool InputRequired { get; }
 
-    internal bool HasValidation => _rules.Length > 0 || HasAnnotatedMembers(InputType);
+    internal bool HasValidation { get; }
 
     /// <summary>
     /// Checks an input against the parameter's validation attributes (and, for an object, its annotated members).
@@ -73,13 +78,16 @@ public sealed class GenServerOperation
             return;
         }
 
-        var context = new ValidationContext(input) { DisplayName = _input!.Name ?? "input", MemberName = _input.Name };
-        foreach (var rule in _rules)
+        if (_rules.Length > 0)
         {
-            rule.Validate(input, context);
+            var context = new ValidationContext(input) { DisplayName = _input!.Name ?? "input", MemberName = _input.Name };
+            foreach (var rule in _rules)
+            {
+                rule.Validate(input, context);
+            }
         }
 
-        if (HasAnnotatedMembers(InputType))
+        if (_validatesMembers)
         {
             Validator.ValidateObject(input, new ValidationContext(input), validateAllProperties: true);
         }

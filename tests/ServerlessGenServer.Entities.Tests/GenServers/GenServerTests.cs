@@ -107,6 +107,39 @@ public sealed class GenServerTests : IDisposable
         Assert.Null(batch.State);
     }
 
+    [Theory]
+    [InlineData("remind", "1500")] // a parameter rule: validated, then run
+    [InlineData("note", "\"hi\"")] // no rule: only run
+    public async Task RunAsync_OperationWithInput_ReadsTheInputOnce(string name, string input)
+    {
+        var entity = new FakeEntity(Id);
+        var operation = new CountingOperation(entity, name, input);
+
+        await ((ITaskEntity)_services.Create<Probe>()).RunAsync(operation);
+
+        Assert.Equal(1, operation.Reads);
+    }
+
+    [Fact]
+    public async Task RunAsync_InputReadOnce_ReachesTheMethodAndItsRule()
+    {
+        var entity = new FakeEntity(Id);
+        var start = _services.Time.GetUtcNow();
+
+        await ((ITaskEntity)_services.Create<Probe>()).RunAsync(new CountingOperation(entity, "remind", "1500"));
+        var refused = new CountingOperation(entity, "remind", "0");
+        var error = await Assert.ThrowsAsync<System.ComponentModel.DataAnnotations.ValidationException>(
+            () => ((ITaskEntity)_services.Create<Probe>()).RunAsync(refused).AsTask());
+
+        await ((ITaskEntity)_services.Create<Probe>()).RunAsync(new CountingOperation(entity, "note", "\"hi\""));
+
+        Assert.Equal("hi", Assert.IsType<ProbeState>(entity.State.Value).Last);
+        var ring = Assert.Single(entity.Context.Signals, s => s.Operation == "Ring");
+        Assert.Equal(start.AddMilliseconds(1500), ring.At);
+        Assert.Equal(1, refused.Reads);
+        Assert.Contains("delayMs", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RunAsync_DirectWithFakes_HandlesInfoAndCallMessages()
     {
@@ -120,5 +153,25 @@ public sealed class GenServerTests : IDisposable
         Assert.Equal("hello", last);
         Assert.Equal(new ProbeState(1, 0, 7, "hello"), entity.State.Value);
         Assert.Equal("WarmUp", Assert.Single(entity.Context.Signals).Operation);
+    }
+}
+
+/// <summary>An operation that counts how often its input is deserialized.</summary>
+internal sealed class CountingOperation(FakeEntity owner, string name, string input) : TaskEntityOperation
+{
+    public int Reads { get; private set; }
+
+    public override string Name => name;
+
+    public override TaskEntityContext Context => owner.Context;
+
+    public override TaskEntityState State => owner.State;
+
+    public override bool HasInput => true;
+
+    public override object? GetInput(Type inputType)
+    {
+        Reads++;
+        return JsonSerializer.Deserialize(input, inputType, GenServerJson.Options);
     }
 }
