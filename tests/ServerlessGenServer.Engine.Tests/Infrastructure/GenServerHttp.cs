@@ -12,8 +12,8 @@ using ServerlessGenServer.Functions.Http;
 
 namespace ServerlessGenServer.Engine.Tests.Infrastructure;
 
-/// <summary>What an HTTP function answered: status, content type and JSON body.</summary>
-public sealed record HttpAnswer(int Status, string? ContentType, JsonElement Body)
+/// <summary>What an HTTP function answered: status, content type, JSON body and headers.</summary>
+public sealed record HttpAnswer(int Status, string? ContentType, JsonElement Body, IHeaderDictionary Headers)
 {
     public override string ToString() => $"{Status} {ContentType} {Body}";
 }
@@ -60,7 +60,8 @@ public sealed class GenServerHttp(GenServerRegistry registry, DurableTaskClient 
         return answer.Status == StatusCodes.Status200OK ? answer.Body.GetProperty("state") : null;
     }
 
-    private static async Task<HttpAnswer> SendAsync(
+    /// <summary>Sends one request to <paramref name="function"/> and reads back what it wrote.</summary>
+    internal static async Task<HttpAnswer> SendAsync(
         string method, string path, string? body, string? query, Func<HttpRequest, Task<IActionResult>> function,
         string? idempotencyKey = null)
     {
@@ -95,10 +96,10 @@ public sealed class GenServerHttp(GenServerRegistry registry, DurableTaskClient 
 
         if (responseBody.Length == 0)
         {
-            return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, default);
+            return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, default, context.Response.Headers);
         }
 
         using var json = JsonDocument.Parse(responseBody.ToArray());
-        return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, json.RootElement.Clone());
+        return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, json.RootElement.Clone(), context.Response.Headers);
     }
 }

@@ -22,7 +22,7 @@ public sealed class RateLimitEngineTests(EngineFixture engine, ITestOutputHelper
     {
         await using var host = await StartAsync("RateLimitFixed", refillPerSecond: 0);
         var http = new RateLimitHttp(host);
-        var answers = new ConcurrentBag<RateLimitAnswer>();
+        var answers = new ConcurrentBag<HttpAnswer>();
         var clock = Stopwatch.StartNew();
 
         await Parallel.ForEachAsync(Enumerable.Range(0, 100), new ParallelOptions { MaxDegreeOfParallelism = 10 },

@@ -1,23 +1,13 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Abstractions;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ServerlessGenServer.Engine.Hosting;
+using ServerlessGenServer.Engine.Tests.Infrastructure;
 using ServerlessGenServer.Entities.RateLimiting;
 using ServerlessGenServer.Functions.Client;
 using ServerlessGenServer.Functions.Http;
 
 namespace ServerlessGenServer.Engine.Tests.RateLimiting;
-
-/// <summary>What <c>POST /api/ratelimit/{key}</c> answered.</summary>
-public sealed record RateLimitAnswer(int Status, string? ContentType, JsonElement Body, IHeaderDictionary Headers)
-{
-    public override string ToString() => $"{Status} {ContentType} {Body}";
-}
 
 /// <summary>
 /// Drives the app's real <see cref="RateLimitApi"/> (constructed as the Functions host would, with the host's own
@@ -29,22 +19,7 @@ public sealed class RateLimitHttp(EngineHost host)
         new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance),
         host.Services.GetRequiredService<IOptions<RateLimiterOptions>>());
 
-    public async Task<RateLimitAnswer> CheckAsync(string key, string query = "")
-    {
-        var context = new DefaultHttpContext();
-        var request = context.Request;
-        request.Method = "POST";
-        request.Scheme = "http";
-        request.Host = new HostString("localhost", 7071);
-        request.Path = $"/api/ratelimit/{Uri.EscapeDataString(key)}";
-        request.QueryString = new QueryString(query);
-        using var body = new MemoryStream();
-        context.Response.Body = body;
-
-        var result = await _api.Check(request, host.Client, key);
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
-
-        using var json = JsonDocument.Parse(body.ToArray());
-        return new RateLimitAnswer(context.Response.StatusCode, context.Response.ContentType, json.RootElement.Clone(), context.Response.Headers);
-    }
+    public Task<HttpAnswer> CheckAsync(string key, string query = "") =>
+        GenServerHttp.SendAsync("POST", $"/api/ratelimit/{Uri.EscapeDataString(key)}", body: null, query,
+            r => _api.Check(r, host.Client, key));
 }
