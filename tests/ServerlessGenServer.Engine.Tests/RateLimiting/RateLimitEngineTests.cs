@@ -49,21 +49,20 @@ public sealed class RateLimitEngineTests(EngineFixture engine, ITestOutputHelper
         var http = new RateLimitHttp(host);
         const string Key = "user-refill";
 
-        // The elapsed time runs from sending the check that is denied (the bucket has less than one token: it was
-        // empty when the entity ran it, a moment later) to the answer of the next denial (the entity ran it a moment
-        // earlier). So it is never shorter than the refill time between the two; the fraction of a token left at the
-        // first denial can add one more admission, hence the tolerance of one.
-        var (emptying, emptiedAt) = await CheckUntilDeniedAsync(http, Key);
+        // The entity ran each denied check between sending it and reading its answer. So the refill time between the two
+        // denials is at least the time from the first one's answer to the second one's sending, and at most the time
+        // from the first one's sending to the second one's answer. The fraction of a token left at the first denial can
+        // add one more admission, hence the tolerance of one on either side.
+        var (emptying, first) = await CheckUntilDeniedAsync(http, Key);
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var paused = Stopwatch.GetElapsedTime(emptiedAt);
-        var (admitted, _) = await CheckUntilDeniedAsync(http, Key);
-        var elapsed = Stopwatch.GetElapsedTime(emptiedAt);
-        var expected = (int)Math.Floor(2 * elapsed.TotalSeconds);
+        var (admitted, second) = await CheckUntilDeniedAsync(http, Key);
+        var least = (int)Math.Floor(2 * Stopwatch.GetElapsedTime(first.AnsweredAt, second.SentAt).TotalSeconds);
+        var most = (int)Math.Floor(2 * Stopwatch.GetElapsedTime(first.SentAt, second.AnsweredAt).TotalSeconds);
 
-        output.WriteLine($"Emptied with {emptying} checks; paused to {paused.TotalSeconds:0.000} s; then {admitted} admitted before the next denial, " +
-            $"{elapsed.TotalSeconds:0.000} s after the first: floor(2 x elapsed) = {expected}");
+        output.WriteLine($"Emptied with {emptying} checks; after a 3 s pause {admitted} were admitted before the next denial; " +
+            $"2 x the refill time between the denials: {least} at least, {most} at most");
         Assert.InRange(emptying, 10, 100);
-        Assert.InRange(admitted, expected - 1, expected + 1);
+        Assert.InRange(admitted, least - 1, most + 1);
     }
 
     private async Task<EngineHost> StartAsync(string hub, double refillPerSecond)
@@ -77,8 +76,9 @@ public sealed class RateLimitEngineTests(EngineFixture engine, ITestOutputHelper
         return await EngineHost.StartAsync(engine.NewOptions(hub) with { Configuration = configuration });
     }
 
-    // Checks one at a time until one is denied; returns how many were admitted before it, and when the denied one was sent.
-    private static async Task<(int Admitted, long DeniedSentAt)> CheckUntilDeniedAsync(RateLimitHttp http, string key)
+    // Checks one at a time until one is denied; returns how many were admitted before it, and when the denied one was
+    // sent and answered (Stopwatch timestamps).
+    private static async Task<(int Admitted, (long SentAt, long AnsweredAt) Denied)> CheckUntilDeniedAsync(RateLimitHttp http, string key)
     {
         for (var admitted = 0; admitted <= 100; admitted++)
         {
@@ -87,7 +87,7 @@ public sealed class RateLimitEngineTests(EngineFixture engine, ITestOutputHelper
             if (answer.Status != 200)
             {
                 Assert.True(answer.Status == 429, $"expected 200 or 429, got {answer}");
-                return (admitted, sentAt);
+                return (admitted, (sentAt, Stopwatch.GetTimestamp()));
             }
         }
 
