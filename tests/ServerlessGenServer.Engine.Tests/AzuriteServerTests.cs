@@ -7,7 +7,7 @@ using ServerlessGenServer.Engine.Tests.Infrastructure;
 namespace ServerlessGenServer.Engine.Tests;
 
 /// <summary>The Azurite launcher: a private emulator of its own (not the shared one), so restarting it disturbs nobody.</summary>
-[Collection(EngineTestGroup.Name)]
+[Collection(PrivateAzuriteTestGroup.Name)]
 public sealed class AzuriteServerTests
 {
     [Fact]

@@ -9,7 +9,7 @@ namespace ServerlessGenServer.Engine.Tests.Faults;
 /// <summary>
 /// The storage account goes away in the middle of a stream of casts and comes back with its data: Azurite is stopped
 /// (SIGTERM, it saves to disk) and started again over the same folder and ports. Each test has a private Azurite, so
-/// the shared one is not disturbed.
+/// the shared one is not disturbed, and the class runs beside the other engine tests.
 /// </summary>
 /// <remarks>
 /// Two halves of the stream are faulted separately, because they promise different things. The worker's half (a
@@ -18,8 +18,8 @@ namespace ServerlessGenServer.Engine.Tests.Faults;
 /// retried send can enqueue the same signal twice. Only casts the client saw acknowledged (202) are counted; a cast
 /// that failed at the client was not acknowledged and may or may not have been queued.
 /// </remarks>
-[Collection(EngineTestGroup.Name)]
-public sealed class AzuriteRestartEngineTests(EngineFixture engine, ITestOutputHelper output)
+[Collection(PrivateAzuriteTestGroup.Name)]
+public sealed class AzuriteRestartEngineTests(ITestOutputHelper output)
 {
     private const int Casts = 1_500;
 
@@ -92,7 +92,7 @@ public sealed class AzuriteRestartEngineTests(EngineFixture engine, ITestOutputH
             $"{settled} applied: more duplicates than the {exposed} sends exposed to the restart could have made");
     }
 
-    private EngineHostOptions Options(AzuriteServer azurite, string hub) => engine.NewOptions(hub) with
+    private static EngineHostOptions Options(AzuriteServer azurite, string hub) => EngineFixture.NewOptions(azurite, hub) with
     {
         ConnectionString = azurite.ConnectionString,
         ControlQueueVisibilityTimeout = VisibilityTimeout,

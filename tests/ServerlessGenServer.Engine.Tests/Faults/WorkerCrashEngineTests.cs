@@ -16,6 +16,13 @@ namespace ServerlessGenServer.Engine.Tests.Faults;
 /// graceful stop would instead finish the work in hand and release the leases, and would hide exactly what is tested.
 /// The dead worker is then aborted in the background (a forced stop that cannot reach storage any more) only so that
 /// it stops using CPU; it has no effect on storage.
+/// <para>
+/// What a crash may do: the Azure Storage provider commits a batch's state and then deletes the batch's messages. If the
+/// worker dies between the two (its last commit reached storage, the deletes did not), those messages come back after
+/// the visibility timeout and run again on the committed state, and client signals are not de-duplicated by the
+/// engine. So no cast may be lost, and the only extra applications allowed are those of messages the dead worker held:
+/// at most the control-queue buffer (<see cref="AzureStorageOrchestrationServiceSettings.ControlQueueBufferThreshold"/>).
+/// </para>
 /// </remarks>
 [Collection(EngineTestGroup.Name)]
 public sealed class WorkerCrashEngineTests(EngineFixture engine, ITestOutputHelper output)
@@ -27,7 +34,7 @@ public sealed class WorkerCrashEngineTests(EngineFixture engine, ITestOutputHelp
     private static readonly TimeSpan VisibilityTimeout = TimeSpan.FromSeconds(15);
 
     [Fact]
-    public async Task Cast_WorkerKilledMidStream_NewWorkerEndsAtExactlyTwoThousand()
+    public async Task Cast_WorkerKilledMidStream_NoCastLostAndOnlyMessagesTheDeadWorkerHeldMayRunTwice()
     {
         var options = engine.NewOptions("Crash") with { ControlQueueVisibilityTimeout = VisibilityTimeout };
         using var link = StorageLink.To(engine.Azurite);
@@ -68,15 +75,15 @@ public sealed class WorkerCrashEngineTests(EngineFixture engine, ITestOutputHelp
             var defaults = new AzureStorageOrchestrationServiceSettings();
             output.WriteLine(
                 $"Killed after {appliedAtKill} of {sentAtKill} sent casts were applied ({sentAtKill - appliedAtKill} queued or in flight); " +
-                $"final count {final} reached {recovery.TotalSeconds:0.0} s after the kill; {settled} after {killed.Elapsed.TotalSeconds:0.0} s. " +
+                $"the count reached {Casts} {recovery.TotalSeconds:0.0} s after the kill; {settled} ({settled - Casts} ran twice) after {killed.Elapsed.TotalSeconds:0.0} s. " +
                 $"Visibility timeout {VisibilityTimeout.TotalSeconds:0} s, lease interval {defaults.LeaseInterval.TotalSeconds:0} s, " +
                 $"lease renew interval {defaults.LeaseRenewInterval.TotalSeconds:0} s, table partition management {defaults.UseTablePartitionManagement}; " +
                 $"the link carried {link.ConnectionsCarried} connections.");
             Assert.True(link.ConnectionsCarried > 0, "the first worker did not use the link");
             Assert.Equal(Casts, stream.Acknowledged);
             Assert.True(appliedAtKill < Casts, $"the worker had applied all {Casts} casts before the kill");
-            Assert.Equal(Casts, final);
-            Assert.Equal(Casts, settled);
+            Assert.InRange(final, Casts, settled);
+            Assert.InRange(settled, Casts, Casts + defaults.ControlQueueBufferThreshold);
         }
         finally
         {

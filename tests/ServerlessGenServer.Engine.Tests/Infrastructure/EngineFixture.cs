@@ -5,11 +5,22 @@ using ServerlessGenServer.Engine.Tests.TestServers;
 
 namespace ServerlessGenServer.Engine.Tests.Infrastructure;
 
-/// <summary>All engine test classes share one collection: one Azurite per run, and the classes run one after another.</summary>
+/// <summary>The engine test classes share one collection: one Azurite per run, and the classes run one after another.</summary>
 [CollectionDefinition(Name)]
 public sealed class EngineTestGroup : ICollectionFixture<EngineFixture>
 {
     public const string Name = "Engine";
+}
+
+/// <summary>
+/// Tests that start, stop and restart a private Azurite of their own. They touch nothing the other engine tests use,
+/// so this collection runs beside <see cref="EngineTestGroup"/> (xunit runs collections in parallel), which shortens
+/// the suite by their minute of waiting for storage to come back and for messages to settle.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class PrivateAzuriteTestGroup
+{
+    public const string Name = "Private Azurite";
 }
 
 /// <summary>
@@ -24,10 +35,13 @@ public sealed class EngineFixture : IAsyncLifetime
 
     public AzuriteServer Azurite => _azurite ?? throw new InvalidOperationException("Azurite has not started.");
 
-    /// <summary>Options for a new task hub, with the test-only servers and orchestrators added.</summary>
-    public EngineHostOptions NewOptions(string hubPrefix) => new()
+    /// <summary>Options for a new task hub on the shared Azurite, with the test-only servers and orchestrators added.</summary>
+    public EngineHostOptions NewOptions(string hubPrefix) => NewOptions(Azurite, hubPrefix);
+
+    /// <summary>Options for a new task hub on <paramref name="azurite"/>, with the test-only servers and orchestrators added.</summary>
+    public static EngineHostOptions NewOptions(AzuriteServer azurite, string hubPrefix) => new()
     {
-        ConnectionString = Azurite.ConnectionString,
+        ConnectionString = azurite.ConnectionString,
         TaskHubName = TaskHubNames.Unique(hubPrefix),
         ExtraServers = [typeof(Alarm), typeof(Tally)],
         ExtraOrchestrators = new Dictionary<string, Func<ITaskOrchestrator>> { [nameof(Waiter)] = () => new Waiter() },
