@@ -145,7 +145,10 @@ public sealed class TickerEngineTests(EngineFixture engine, ITestOutputHelper ou
     private static async Task<TickerState> ReadAsync(DurableEntityClient entities, EntityInstanceId id) =>
         (await entities.GetEntityAsync<TickerState>(id))?.State ?? throw new InvalidOperationException($"{id} has no state.");
 
-    /// <summary>Reads the ticker's stored state every 50 ms until <paramref name="done"/>: every state it had, in order.</summary>
+    /// <summary>
+    /// Reads the ticker's stored state about every 100 ms until <paramref name="done"/>: the states it saw, in order. A
+    /// state that lasted less than one read (a loaded machine) can be missed.
+    /// </summary>
     private static async Task<List<Sample>> WatchAsync(
         DurableEntityClient entities, EntityInstanceId id, Func<TickerState, bool> done, string what)
     {
@@ -168,8 +171,9 @@ public sealed class TickerEngineTests(EngineFixture engine, ITestOutputHelper ou
     }
 
     /// <summary>
-    /// When each count was reached: a running ticker's next tick is due one interval after it handled the last one, so
-    /// <c>nextTickAt - interval</c> is the time it handled tick <c>ticks</c> (0: the start).
+    /// When each count was reached, by the entity's clock: a running ticker's next tick is due one interval after it
+    /// handled the last one (after that one's due time, if it came a little early), so <c>nextTickAt - interval</c> is
+    /// the time of tick <c>ticks</c> (0: the start).
     /// </summary>
     private static SortedDictionary<long, DateTimeOffset> TickTimes(IEnumerable<Sample> samples)
     {
