@@ -24,10 +24,11 @@ public sealed record Exchange(
 /// </summary>
 public sealed class ApiRouter(GenServerRegistry registry, DurableTaskClient client, IOptions<RateLimiterOptions> rateLimiter)
 {
-    private readonly ServersApi _servers = new(registry, new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance), NullLogger<ServersApi>.Instance);
-    private readonly CallsApi _calls = new(new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance));
+    private static readonly GenServerClient GenServers = new(TimeProvider.System, NullLogger<GenServerClient>.Instance);
+    private readonly ServersApi _servers = new(registry, GenServers, NullLogger<ServersApi>.Instance);
+    private readonly CallsApi _calls = new(GenServers);
     private readonly HealthApi _health = new(NullLogger<HealthApi>.Instance);
-    private readonly RateLimitApi _rateLimit = new(new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance), rateLimiter);
+    private readonly RateLimitApi _rateLimit = new(GenServers, rateLimiter);
 
     public async Task<Exchange> SendAsync(string method, string pathAndQuery, string? body = null, string? idempotencyKey = null)
     {
@@ -51,7 +52,7 @@ public sealed class ApiRouter(GenServerRegistry registry, DurableTaskClient clie
 
         if (idempotencyKey is not null)
         {
-            request.Headers["Idempotency-Key"] = idempotencyKey;
+            request.Headers[IdempotencyKeyHeader.Name] = idempotencyKey;
         }
 
         using var responseBody = new MemoryStream();

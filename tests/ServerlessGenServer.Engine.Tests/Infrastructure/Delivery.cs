@@ -1,15 +1,13 @@
 using ServerlessGenServer.Engine.Hosting;
+using ServerlessGenServer.Entities.Ticking;
 
 namespace ServerlessGenServer.Engine.Tests.Infrastructure;
 
 /// <summary>How punctual the engine is with a scheduled signal, as the timing assertions of the engine tests allow.</summary>
 internal static class Delivery
 {
-    /// <summary>
-    /// Durable Task hands over a scheduled signal up to 100 ms before its time by the worker's clock (it reschedules
-    /// earlier ones itself); a quarter of a second also covers the time between the runtime's clock read and ours.
-    /// </summary>
-    public static readonly TimeSpan MaxEarliness = TimeSpan.FromMilliseconds(250);
+    /// <summary>The earliest a scheduled signal is handled before its time: the bound the ticker allows, for the same reason.</summary>
+    public static readonly TimeSpan MaxEarliness = Ticker.EarlyTolerance;
 
     /// <summary>
     /// The latest a scheduled signal is handled after its time while the worker runs: an idle worker polls its control

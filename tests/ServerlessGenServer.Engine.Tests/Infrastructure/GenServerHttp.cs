@@ -24,8 +24,9 @@ public sealed record HttpAnswer(int Status, string? ContentType, JsonElement Bod
 /// </summary>
 public sealed class GenServerHttp(GenServerRegistry registry, DurableTaskClient client)
 {
-    private readonly ServersApi _servers = new(registry, new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance), NullLogger<ServersApi>.Instance);
-    private readonly CallsApi _calls = new(new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance));
+    private static readonly GenServerClient GenServers = new(TimeProvider.System, NullLogger<GenServerClient>.Instance);
+    private readonly ServersApi _servers = new(registry, GenServers, NullLogger<ServersApi>.Instance);
+    private readonly CallsApi _calls = new(GenServers);
     private readonly HealthApi _health = new(NullLogger<HealthApi>.Instance);
 
     /// <summary>POST .../call/{operation}, with an <c>Idempotency-Key</c> header when <paramref name="idempotencyKey"/> is set.</summary>
