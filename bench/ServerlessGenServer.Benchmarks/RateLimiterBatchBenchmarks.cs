@@ -37,7 +37,7 @@ public class RateLimiterBatchBenchmarks
     {
         _keys = ShardKeys.On(0, Buckets);
         _runner = new EntityBatchRunner<RateLimiter>(BenchmarkClock.Now);
-        var state = JsonSerializer.Serialize(StateWith(_keys), GenServerJson.Options);
+        var state = GenServerEnvelope.Persisted(StateWith(_keys));
         _batch1 = Checks(state, 1);
         _batch50 = Checks(state, 50);
         _batch5000 = Checks(state, 5_000);
@@ -90,10 +90,10 @@ public class RateLimiterBatchBenchmarks
         return allowed;
     }
 
-    /// <summary>A shard's state with a bucket of 5.5 tokens, counted 1 s ago, per key; a compaction chain is running.</summary>
+    /// <summary>A shard's state with a bucket of 5.5 tokens, counted 1 s ago, per key.</summary>
     public static RateLimiterState StateWith(IEnumerable<string> keys)
     {
-        var state = new RateLimiterState { Sequence = 1, RefillDueMs = BenchmarkClock.NowMs + 30_000 };
+        var state = new RateLimiterState();
         foreach (var key in keys)
         {
             state.Buckets[key] = new TokenBucket(5.5, BenchmarkClock.NowMs - 1_000);

@@ -39,7 +39,7 @@ public sealed record MarkRequest([property: Range(0, int.MaxValue)] int Id, long
 /// <summary>When a scheduled message was due and when it ran (Unix ms).</summary>
 public sealed record Arrival(long DueMs, long ArrivedMs);
 
-public sealed record StampState : GenServerState
+public sealed record StampState
 {
     public Dictionary<int, Arrival> Marks { get; set; } = [];
 }

@@ -75,12 +75,12 @@ public sealed class CacheEngineTests(EngineFixture engine, ITestOutputHelper out
         await http.CastAsync("cache", id.Key, "put", """{"key":"keep","value":"stays"}""");
         await http.CastAsync("cache", id.Key, "put", $$"""{"key":"temp","value":"{{bulky}}","ttlMs":1500}""");
         var full = await Eventually.WaitForAsync(
-            () => host.Client.Entities.GetEntityAsync<CacheState>(id), e => e?.State.Entries.Count == 2, "both puts");
+            () => host.Client.Entities.GetServerStateAsync<CacheState>(id), e => e?.State.Entries.Count == 2, "both puts");
         var statsBefore = await http.CallAsync("cache", id.Key, "stats");
         var fullLength = (await host.Client.Entities.GetEntityAsync(id))!.State.Value!.Length;
         var expiresAt = full!.State.Entries.Single(e => e.Key == "temp").ExpiresAt!.Value;
         var cleaned = await Eventually.WaitForAsync(
-            () => host.Client.Entities.GetEntityAsync<CacheState>(id), e => e?.State.Entries.Count == 1, "the cleanup");
+            () => host.Client.Entities.GetServerStateAsync<CacheState>(id), e => e?.State.Entries.Count == 1, "the cleanup");
         var cleanedLength = (await host.Client.Entities.GetEntityAsync(id))!.State.Value!.Length;
         var statsAfter = await http.CallAsync("cache", id.Key, "stats");
 

@@ -1,6 +1,7 @@
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Client.Entities;
 using Microsoft.DurableTask.Entities;
+using ServerlessGenServer.Entities.GenServers;
 using ServerlessGenServer.Engine.Client;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.Engine.Tests.Infrastructure;
@@ -29,13 +30,13 @@ public sealed class EngineDurableEntityClientTests(EngineFixture engine, ITestOu
 
         await entities.SignalEntityAsync(id, "increment", 4L);
         var found = await StateAsync(entities, id);
-        var typed = await entities.GetEntityAsync<CounterState>(id);
+        var typed = await entities.GetEntityAsync(id);
 
         Assert.Equal(id, found!.Id);
         Assert.True(found.IncludesState);
-        Assert.Equal("{\"value\":4}", found.State.Value);
-        Assert.Equal(4, found.State.ReadAs<CounterState>().Value);
-        Assert.Equal(new CounterState(4), typed!.State);
+        Assert.Equal("{\"$v\":1,\"state\":{\"value\":4}}", found.State.Value);
+        Assert.Equal(4, found.State.ReadAs<GenServerEnvelope>().Stored!.Value.GetProperty("value").GetInt64());
+        Assert.Equal(new CounterState(4), GenServerEnvelope.ServerState<CounterState>(typed!.State.Value));
         Assert.InRange(found.LastModifiedTime, before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
     }
 

@@ -122,7 +122,7 @@ public sealed class IdempotencyTests(EngineFixture engine, ITestOutputHelper out
 
         Assert.Equal("""{"value":2}""", state!.Value.GetRawText());
         using var raw = JsonDocument.Parse(stored!.State.Value!);
-        var entry = Assert.Single(raw.RootElement.GetProperty(GenServerState.LedgerMember).EnumerateArray());
+        var entry = Assert.Single(raw.RootElement.GetProperty("once").EnumerateArray());
         Assert.Equal("g", entry.GetProperty("key").GetString());
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.DurableTask.Client.Entities;
 using Microsoft.DurableTask.Entities;
+using ServerlessGenServer.Entities.GenServers;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.Engine.Tests.Infrastructure;
 using ServerlessGenServer.Entities.Ticking;
@@ -117,7 +118,7 @@ public sealed class TickerEngineTests(EngineFixture engine, ITestOutputHelper ou
         Assert.Null(stopped[^1].State.Chain);
     }
 
-    private sealed record Sample(DateTimeOffset At, TickerState State);
+    private sealed record Sample(DateTimeOffset At, TickerStatus State);
 
     // After an outage of the worker at outageAt (the state then: atOutage): the count never went back, every tick was
     // one interval after the one before in each phase, the ticks missed during the outage were not made up in a burst,
@@ -129,7 +130,7 @@ public sealed class TickerEngineTests(EngineFixture engine, ITestOutputHelper ou
         var lastBefore = atOutage.State.Ticks;
         var firstAfter = ticks.Keys.First(k => k > lastBefore);
         // Tick lastBefore + 1 itself, or the latest it can have been if the watch saw only a later one.
-        var resumed = ticks[firstAfter] - ((firstAfter - lastBefore - 1) * (Interval - Ticker.EarlyTolerance));
+        var resumed = ticks[firstAfter] - ((firstAfter - lastBefore - 1) * (Interval - GenServerTimer.EarlyTolerance));
         output.WriteLine($"First worker: {lastBefore} ticks, spacing {Spacing(ticks, ticks.Keys.First(), lastBefore)}");
         output.WriteLine($"Fresh worker: first tick {(resumed - outageAt).TotalMilliseconds:0} ms after the outage began, " +
                          $"then spacing {Spacing(ticks, firstAfter, ticks.Keys.Max())}");
@@ -142,21 +143,27 @@ public sealed class TickerEngineTests(EngineFixture engine, ITestOutputHelper ou
         Assert.True(resumed - outageAt <= bound, $"ticking resumed {(resumed - outageAt).TotalSeconds:0.0} s after the outage, more than {bound.TotalSeconds:0} s");
     }
 
-    private static async Task<TickerState> ReadAsync(DurableEntityClient entities, EntityInstanceId id) =>
-        (await entities.GetEntityAsync<TickerState>(id))?.State ?? throw new InvalidOperationException($"{id} has no state.");
+    private static async Task<TickerStatus> ReadAsync(DurableEntityClient entities, EntityInstanceId id) =>
+        await StatusAsync(entities, id) ?? throw new InvalidOperationException($"{id} has no state.");
+
+    // The stored state as the ticker's status reports it: its record and its timer's due time.
+    private static async Task<TickerStatus?> StatusAsync(DurableEntityClient entities, EntityInstanceId id) =>
+        await entities.GetServerStateAsync<TickerState>(id) is { } read
+            ? new TickerStatus(read.State.Running, read.State.IntervalMs, read.State.Ticks, read.State.MaxTicks, read.State.Chain, read.TimerDue(Ticker.TickTimer))
+            : null;
 
     /// <summary>
     /// Reads the ticker's stored state about every 100 ms until <paramref name="done"/>: the states it saw, in order. A
     /// state that lasted less than one read (a loaded machine) can be missed.
     /// </summary>
     private static async Task<List<Sample>> WatchAsync(
-        DurableEntityClient entities, EntityInstanceId id, Func<TickerState, bool> done, string what)
+        DurableEntityClient entities, EntityInstanceId id, Func<TickerStatus, bool> done, string what)
     {
         var samples = new List<Sample>();
         await Eventually.WaitForAsync(
             async () =>
             {
-                var state = (await entities.GetEntityAsync<TickerState>(id))?.State;
+                var state = await StatusAsync(entities, id);
                 if (state is not null && (samples.Count == 0 || samples[^1].State != state))
                 {
                     samples.Add(new Sample(DateTimeOffset.UtcNow, state));
@@ -201,7 +208,7 @@ public sealed class TickerEngineTests(EngineFixture engine, ITestOutputHelper ou
         foreach (var (from, to) in ticks.Keys.Zip(ticks.Keys.Skip(1)))
         {
             var gap = ticks[to] - ticks[from];
-            Assert.True(gap >= (to - from) * (Interval - Ticker.EarlyTolerance), $"ticks {from}..{to} came {gap.TotalMilliseconds:0} ms apart");
+            Assert.True(gap >= (to - from) * (Interval - GenServerTimer.EarlyTolerance), $"ticks {from}..{to} came {gap.TotalMilliseconds:0} ms apart");
         }
     }
 

@@ -19,7 +19,12 @@ namespace ServerlessGenServer.Entities.Caching;
 public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> options, ILogger<Cache> logger)
     : GenServer<CacheState>(time, logger)
 {
+    /// <summary>The cache's one timer: periodic while entries with a TTL exist.</summary>
+    public const string CleanupTimer = "cleanup";
+
     private readonly CacheOptions _options = options.Value;
+
+    protected override TimeSpan? StopAfterIdle => _options.StopAfterIdle;
 
     /// <summary>handle_cast({:put, key, value, ttl}): stores or replaces an entry as the most recently used one.</summary>
     /// <exception cref="ValidationException">The value is larger than <see cref="CacheOptions.MaxValueBytes"/>.</exception>
@@ -39,11 +44,9 @@ public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> opti
         State.Entries.Add(entry);
         State.Bytes += entry.StoredSize();
         Trim();
-        if (entry.ExpiresAt is not null && State.CleanupChain is null)
+        if (entry.ExpiresAt is not null && TimerDue(CleanupTimer) is null)
         {
-            State.CleanupChain = Guid.NewGuid().ToString("N");
-            State.CleanupSeq = 1;
-            ScheduleCleanup();
+            StartPeriodicTimer(CleanupTimer, _options.CleanupInterval, nameof(Cleanup));
         }
     }
 
@@ -79,7 +82,7 @@ public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> opti
     {
         if (key is null)
         {
-            State = null!;
+            StopServer();
             return;
         }
 
@@ -89,37 +92,21 @@ public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> opti
     /// <summary>handle_call(:stats).</summary>
     public CacheStats Stats() => new(
         State.Entries.Count, State.Bytes, _options.MaxEntries, _options.MaxStateBytes, State.Hits, State.Misses,
-        State.Evictions, State.Expired, State.WarmedUp, State.CleanupChain is not null);
+        State.Evictions, State.Expired, State.WarmedUp, TimerDue(CleanupTimer) is not null);
 
-    /// <summary>
-    /// handle_info(:cleanup): removes expired entries; re-arms while entries with a TTL remain, else ends the chain.
-    /// A message that is not the awaited one (a duplicate, or one of an ended chain) does nothing.
-    /// </summary>
+    /// <summary>handle_info(:cleanup): removes expired entries; the timer stops when no entry with a TTL remains.</summary>
     [HandleInfo]
-    public void Cleanup(CleanupMessage message)
+    public void Cleanup()
     {
-        ArgumentNullException.ThrowIfNull(message);
-        if (message.Chain != State.CleanupChain || message.Seq != State.CleanupSeq)
-        {
-            LogIgnoredCleanup(Logger, message.Chain, message.Seq, State.CleanupChain, State.CleanupSeq);
-            return;
-        }
-
         var removed = RemoveExpired();
         if (removed > 0)
         {
             LogCleaned(Logger, Context.Id, removed);
         }
 
-        if (State.Entries.Exists(e => e.ExpiresAt is not null))
+        if (!State.Entries.Exists(e => e.ExpiresAt is not null))
         {
-            State.CleanupSeq++;
-            ScheduleCleanup();
-        }
-        else
-        {
-            State.CleanupChain = null;
-            State.CleanupSeq = 0;
+            CancelTimer(CleanupTimer);
         }
     }
 
@@ -162,6 +149,18 @@ public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> opti
 
         Continue(nameof(WarmUp));
         return new CacheState();
+    }
+
+    /// <summary>Version 0 kept its own cleanup chain (<c>cleanupChain</c>); the timer takes over while entries have a TTL.</summary>
+    protected override CacheState CodeChange(int fromVersion, JsonElement state)
+    {
+        var upgraded = base.CodeChange(fromVersion, state);
+        if (upgraded.Entries.Exists(e => e.ExpiresAt is not null))
+        {
+            StartPeriodicTimer(CleanupTimer, _options.CleanupInterval, nameof(Cleanup));
+        }
+
+        return upgraded;
     }
 
     // Expired entries go first, then the least recently used, until both bounds hold.
@@ -207,14 +206,8 @@ public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> opti
         State.Entries.RemoveAt(index);
     }
 
-    private void ScheduleCleanup() =>
-        SendAfter(_options.CleanupInterval, nameof(Cleanup), new CleanupMessage(State.CleanupChain!, State.CleanupSeq));
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cache {EntityId} refused key '{Key}': its value has {Bytes} bytes, the most is {MaxBytes}")]
     private static partial void LogValueTooLarge(ILogger logger, EntityInstanceId entityId, string key, int bytes, int maxBytes);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Cache ignored cleanup {Chain}#{Seq}; awaiting {AwaitedChain}#{AwaitedSeq}")]
-    private static partial void LogIgnoredCleanup(ILogger logger, string chain, long seq, string? awaitedChain, long awaitedSeq);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cache {EntityId} removed {Count} expired entries")]
     private static partial void LogCleaned(ILogger logger, EntityInstanceId entityId, int count);

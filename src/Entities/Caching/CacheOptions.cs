@@ -32,10 +32,16 @@ public sealed class CacheOptions : IValidatableObject
     [Range(1, 86_400)]
     public int CleanupIntervalSeconds { get; set; } = 60;
 
+    /// <summary>Seconds without a client message after which a cache deletes itself; 0 (the default) keeps it.</summary>
+    [Range(0, 31_536_000)]
+    public int StopAfterIdleSeconds { get; set; }
+
     /// <summary>Entries every new cache preloads (handle_continue), keyed by cache key; values are stored as JSON strings.</summary>
     public CacheWarmUpOptions WarmUp { get; set; } = new();
 
     public TimeSpan CleanupInterval => TimeSpan.FromSeconds(CleanupIntervalSeconds);
+
+    public TimeSpan? StopAfterIdle => StopAfterIdleSeconds > 0 ? TimeSpan.FromSeconds(StopAfterIdleSeconds) : null;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -6,10 +6,10 @@ namespace ServerlessGenServer.Entities.Caching;
 
 /// <summary>
 /// A cache's state: its entries in recency order (least recently used first), the running total of their stored
-/// size, counters, and the cleanup chain. Bounded by <see cref="CacheOptions.MaxEntries"/> and
+/// size, and counters; the cleanup timer is kept by the runtime. Bounded by <see cref="CacheOptions.MaxEntries"/> and
 /// <see cref="CacheOptions.MaxStateBytes"/>; every other member has a fixed size.
 /// </summary>
-public sealed record CacheState : GenServerState
+public sealed record CacheState
 {
     public List<CacheEntry> Entries { get; init; } = [];
 
@@ -26,12 +26,6 @@ public sealed record CacheState : GenServerState
 
     /// <summary>The warm-up (handle_continue) has run.</summary>
     public bool WarmedUp { get; set; }
-
-    /// <summary>The running cleanup chain, or null when no entry has a TTL.</summary>
-    public string? CleanupChain { get; set; }
-
-    /// <summary>The sequence number of the awaited cleanup message.</summary>
-    public long CleanupSeq { get; set; }
 }
 
 /// <summary>One cached value; <see cref="ExpiresAt"/> is null for an entry without a TTL.</summary>
@@ -59,6 +53,3 @@ public sealed record CacheEntry(
 public sealed record CacheStats(
     int Entries, int Bytes, int MaxEntries, int MaxStateBytes, long Hits, long Misses, long Evictions, long Expired,
     bool WarmedUp, bool CleanupRunning);
-
-/// <summary>A cleanup message: the chain it belongs to and its place in that chain.</summary>
-public sealed record CleanupMessage(string Chain, long Seq);

@@ -1,12 +1,18 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ServerlessGenServer.Entities.GenServers;
 
 namespace ServerlessGenServer.Entities.Counting;
 
 /// <summary>The seed's counter: <c>increment</c> and <c>reset</c> are casts, <c>value</c> is a call.</summary>
-public sealed class Counter(TimeProvider time, ILogger<Counter> logger) : GenServer<CounterState>(time, logger)
+public sealed class Counter(TimeProvider time, IOptions<CounterOptions> options, ILogger<Counter> logger)
+    : GenServer<CounterState>(time, logger)
 {
+    private readonly CounterOptions _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
+
+    protected override TimeSpan? StopAfterIdle => _options.StopAfterIdle;
+
     /// <summary>handle_cast(:increment): adds <paramref name="amount"/>. Overflow fails the operation; it never wraps.</summary>
     public void Increment([Range(1, long.MaxValue)] long amount = 1) =>
         State = State with { Value = checked(State.Value + amount) };

@@ -1,6 +1,4 @@
-using ServerlessGenServer.Entities.GenServers;
-
 namespace ServerlessGenServer.Entities.Counting;
 
 /// <summary>The counter's state: the count.</summary>
-public sealed record CounterState(long Value = 0) : GenServerState;
+public sealed record CounterState(long Value = 0);

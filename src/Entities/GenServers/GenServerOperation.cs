@@ -20,11 +20,23 @@ public sealed class GenServerOperation
     private readonly ParameterInfo? _input;
     private readonly ValidationAttribute[] _rules;
     private readonly bool _validatesMembers;
+    private readonly MethodInfo _method;
+    private readonly ParameterInfo[] _parameters;
+    private readonly PropertyInfo? _taskResult;
 
     internal GenServerOperation(MethodInfo method)
     {
+        _method = method;
+        _parameters = method.GetParameters();
         Name = method.Name;
+        FormerNames = method.GetCustomAttributes<FormerNameAttribute>().Select(a => a.Name).ToArray();
         var returns = method.ReturnType;
+        if (returns == typeof(ValueTask) || (returns.IsGenericType && returns.GetGenericTypeDefinition() == typeof(ValueTask<>)))
+        {
+            throw new InvalidOperationException($"{method.DeclaringType?.Name}.{method.Name} returns a ValueTask; return void, a value, Task or Task<T>.");
+        }
+
+        _taskResult = returns.IsGenericType && returns.GetGenericTypeDefinition() == typeof(Task<>) ? returns.GetProperty("Result") : null;
         Kind = returns == typeof(void) || returns == typeof(Task) || returns == typeof(ValueTask)
             ? OperationKind.Cast
             : OperationKind.Call;
@@ -47,6 +59,9 @@ public sealed class GenServerOperation
     }
 
     public string Name { get; }
+
+    /// <summary>Names the operation had before (<see cref="FormerNameAttribute"/>): messages sent under them still reach it.</summary>
+    public IReadOnlyList<string> FormerNames { get; }
 
     public OperationKind Kind { get; }
 
@@ -123,6 +138,27 @@ public sealed class GenServerOperation
 
         Validate(input);
         return input;
+    }
+
+    /// <summary>Runs the operation's method on <paramref name="server"/> with its input already read: no second dispatch.</summary>
+    internal async ValueTask<object?> InvokeAsync(object server, TaskEntityContext context, object? input)
+    {
+        var args = new object?[_parameters.Length];
+        for (var i = 0; i < args.Length; i++)
+        {
+            var parameter = _parameters[i];
+            args[i] = parameter.ParameterType == typeof(TaskEntityContext) ? context
+                : input ?? (parameter.HasDefaultValue ? parameter.DefaultValue : null);
+        }
+
+        var returned = _method.Invoke(server, BindingFlags.DoNotWrapExceptions, binder: null, args, culture: null);
+        if (returned is Task task)
+        {
+            await task;
+            return _taskResult?.GetValue(task);
+        }
+
+        return returned;
     }
 
     private static string Describe(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch

@@ -10,6 +10,7 @@ public sealed class GenServerOperations
 {
     private static readonly ConcurrentDictionary<Type, GenServerOperations> Cache = new();
     private readonly FrozenDictionary<string, GenServerOperation> _byName;
+    private readonly FrozenDictionary<string, GenServerOperation> _byFormerName;
 
     private GenServerOperations(Type serverType)
     {
@@ -26,6 +27,14 @@ public sealed class GenServerOperations
 
         _byName = methods.Select(m => new GenServerOperation(m))
             .ToFrozenDictionary(o => o.Name, StringComparer.OrdinalIgnoreCase);
+        var former = _byName.Values.SelectMany(o => o.FormerNames.Select(n => (Name: n, Operation: o))).ToList();
+        if (former.Select(f => f.Name).Concat(_byName.Keys).GroupBy(n => n, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } clash)
+        {
+            throw new InvalidOperationException(
+                $"{serverType.Name} uses the name '{clash.Key}' twice among its operations' names and former names.");
+        }
+
+        _byFormerName = former.ToFrozenDictionary(f => f.Name, f => f.Operation, StringComparer.OrdinalIgnoreCase);
     }
 
     public IEnumerable<GenServerOperation> All => _byName.Values;
@@ -38,10 +47,12 @@ public sealed class GenServerOperations
     public bool TryGet(string name, [NotNullWhen(true)] out GenServerOperation? operation) =>
         _byName.TryGetValue(name, out operation);
 
-    // Methods of the concrete server, not those of GenServer<T>, TaskEntity<T> or object.
+    /// <summary>The operation a message names, by its current name or a <see cref="FormerNameAttribute"/>: what the entity runs.</summary>
+    public bool TryResolve(string name, [NotNullWhen(true)] out GenServerOperation? operation) =>
+        _byName.TryGetValue(name, out operation) || _byFormerName.TryGetValue(name, out operation);
+
+    // Methods of the concrete server, not those of GenServer<T> or object.
     private static bool IsDeclaredByServer(Type declaringType) =>
         declaringType != typeof(object) &&
-        !(declaringType.IsGenericType &&
-          (declaringType.GetGenericTypeDefinition() == typeof(GenServer<>) ||
-           declaringType.GetGenericTypeDefinition() == typeof(Microsoft.DurableTask.Entities.TaskEntity<>)));
+        !(declaringType.IsGenericType && declaringType.GetGenericTypeDefinition() == typeof(GenServer<>));
 }

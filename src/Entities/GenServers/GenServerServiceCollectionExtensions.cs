@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessGenServer.Entities.Caching;
+using ServerlessGenServer.Entities.Counting;
 using ServerlessGenServer.Entities.GenServers.Idempotency;
 using ServerlessGenServer.Entities.RateLimiting;
 
@@ -20,6 +21,10 @@ public static class GenServerServiceCollectionExtensions
         services.TryAddSingleton(GenServerRegistry.Default);
         services.AddOptions<CacheOptions>()
             .Bind(configuration.GetSection(CacheOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<CounterOptions>()
+            .Bind(configuration.GetSection(CounterOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<IdempotencyOptions>()

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessGenServer.Entities.GenServers;
@@ -12,15 +13,20 @@ namespace ServerlessGenServer.Entities.RateLimiting;
 /// </summary>
 /// <remarks>
 /// Tokens follow from elapsed time (the injected clock), so an answer never depends on when a refill ran. The
-/// refill message is only compaction: a self-scheduled chain, numbered so that duplicate and stale messages do
-/// nothing, that drops buckets which are full again. A timer pokes every shard with sequence 0 to restart a
-/// chain that was lost; a poke while a chain runs does nothing, so there is never a second chain.
+/// refill message is only compaction, sent by the shard's periodic timer (the runtime drops its stale and duplicate
+/// firings), that drops buckets which are full again.
 /// </remarks>
 public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterOptions> options, ILogger<RateLimiter> logger)
     : GenServer<RateLimiterState>(time, logger)
 {
-    /// <summary>The sequence number the timer sends: "restart the chain if none is running".</summary>
+    /// <summary>The sequence number the refill timer function sends: "re-arm the compaction timer if its firing was lost".</summary>
     public const long Poke = 0;
+
+    /// <summary>The sequence number the compaction timer sends.</summary>
+    public const long Compaction = 1;
+
+    /// <summary>The shard's one timer: periodic while buckets exist.</summary>
+    public const string CompactionTimer = "compact";
 
     private readonly RateLimiterOptions _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
 
@@ -56,7 +62,7 @@ public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterO
         }
 
         buckets[request.Key] = new TokenBucket(tokens, Math.Max(now, bucket?.UpdatedMs ?? now));
-        StartChainIfNone(now);
+        StartTimerIfNone();
         return new CheckReply(
             allowed,
             Remaining: (int)Math.Floor(tokens + TokenBucket.Tolerance),
@@ -66,63 +72,61 @@ public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterO
     }
 
     /// <summary>
-    /// handle_info(:refill): the compaction chain. Sequence <see cref="Poke"/> (from the timer) compacts and starts a
-    /// chain only when none is running; any other sequence runs only if it is the one the running chain expects.
+    /// handle_info(:refill): compaction. The shard's periodic timer sends it while buckets exist; the refill timer
+    /// function sends <see cref="Poke"/>, which compacts and re-arms the timer only when its firing was lost (a whole
+    /// interval overdue): a poke while the timer runs does nothing, so there is never a second chain.
     /// </summary>
     [HandleInfo]
     public void Refill([Range(0, long.MaxValue)] long sequence)
     {
-        var now = NowMs;
-        if (sequence == Poke)
+        if (sequence == Poke && TimerIsAlive())
         {
-            if (ChainIsAlive(now))
-            {
-                return;
-            }
-
-            ForgetLostChain(now);
-        }
-        else if (sequence != State.Sequence || State.RefillDueMs is null)
-        {
-            LogStaleRefill(Logger, Context.Id.Key, sequence, State.Sequence);
             return;
         }
 
-        var dropped = Compact(now);
+        var dropped = Compact(NowMs);
         LogCompacted(Logger, Context.Id.Key, dropped, State.Buckets.Count);
-        State.RefillDueMs = null;
-        StartChainIfNone(now);
+        if (State.Buckets.Count == 0)
+        {
+            CancelTimer(CompactionTimer);
+            return;
+        }
+
+        StartTimerIfNone();
     }
 
     protected override RateLimiterState Init() => new();
 
-    // A chain is alive while its refill is not a whole interval overdue (scheduled messages can run a little late).
-    private bool ChainIsAlive(long now) =>
-        State.RefillDueMs is { } due && now <= due + (long)_options.CompactionInterval.TotalMilliseconds;
-
-    // A refill that is a whole interval overdue was lost (or is so late that a new chain may replace it: the new
-    // chain's higher sequence number makes the old message stale if it still comes).
-    private void ForgetLostChain(long now)
+    /// <summary>Version 0 kept its own refill chain (<c>q</c>, <c>d</c>); the timer takes over while buckets exist.</summary>
+    protected override RateLimiterState CodeChange(int fromVersion, JsonElement state)
     {
-        if (State.RefillDueMs is { } due && !ChainIsAlive(now))
+        var upgraded = base.CodeChange(fromVersion, state);
+        if (upgraded.Buckets.Count > 0)
         {
-            LogChainLost(Logger, Context.Id.Key, State.Sequence, now - due);
-            State.RefillDueMs = null;
+            StartTimerIfNone();
         }
+
+        return upgraded;
     }
 
-    // Nothing to compact, nothing to schedule: an idle shard costs no messages until its next new bucket.
-    private void StartChainIfNone(long now)
+    // A timer is alive while its firing is not a whole interval overdue (scheduled messages can run a little late).
+    private bool TimerIsAlive() => TimerDue(CompactionTimer) is { } due && Now <= due + _options.CompactionInterval;
+
+    // Nothing to compact, nothing to schedule: an idle shard costs no messages until its next new bucket. A timer whose
+    // firing is a whole interval overdue was lost (or is so late that a new arming may replace it: its firing is then stale).
+    private void StartTimerIfNone()
     {
-        ForgetLostChain(now);
-        if (State.RefillDueMs is not null || State.Buckets.Count == 0)
+        if (TimerIsAlive())
         {
             return;
         }
 
-        State.Sequence++;
-        State.RefillDueMs = now + (long)_options.CompactionInterval.TotalMilliseconds;
-        SendAfter(_options.CompactionInterval, nameof(Refill), State.Sequence);
+        if (TimerDue(CompactionTimer) is { } due)
+        {
+            LogChainLost(Logger, Context.Id.Key, (long)(Now - due).TotalMilliseconds);
+        }
+
+        StartPeriodicTimer(CompactionTimer, _options.CompactionInterval, nameof(Refill), Compaction);
     }
 
     /// <summary>Drops the buckets that are full again (a full bucket answers like an absent one). Returns how many.</summary>
@@ -185,11 +189,8 @@ public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterO
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rate limiter shard {Shard}: refill chain {Sequence} was lost ({OverdueMs} ms overdue); restarting it")]
-    private static partial void LogChainLost(ILogger logger, string shard, long sequence, long overdueMs);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Rate limiter shard {Shard}: ignored stale refill {Sequence} (current {Current})")]
-    private static partial void LogStaleRefill(ILogger logger, string shard, long sequence, long current);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rate limiter shard {Shard}: the compaction timer's firing was lost ({OverdueMs} ms overdue); re-arming it")]
+    private static partial void LogChainLost(ILogger logger, string shard, long overdueMs);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Rate limiter shard {Shard}: dropped {Dropped} full buckets, {Kept} kept")]
     private static partial void LogCompacted(ILogger logger, string shard, int dropped, int kept);

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using ServerlessGenServer.Entities.GenServers;
 
 namespace ServerlessGenServer.Entities.RateLimiting;
 
@@ -7,20 +6,11 @@ namespace ServerlessGenServer.Entities.RateLimiting;
 /// One shard's state. It is serialized after every operation, so its size decides throughput: the property
 /// names are one letter and a full bucket is not stored at all (a full bucket and an absent one answer the same).
 /// </summary>
-public sealed record RateLimiterState : GenServerState
+public sealed record RateLimiterState
 {
     /// <summary>The buckets that are not full, by key. At most <see cref="RateLimiterOptions.MaxKeysPerShard"/>.</summary>
     [JsonPropertyName("b")]
     public Dictionary<string, TokenBucket> Buckets { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>The last refill sequence number issued; only a refill carrying it (while one is due) runs.</summary>
-    [JsonPropertyName("q")]
-    public long Sequence { get; set; }
-
-    /// <summary>When the pending refill is due (Unix milliseconds), or null when no refill chain runs.</summary>
-    [JsonPropertyName("d")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? RefillDueMs { get; set; }
 }
 
 /// <summary>

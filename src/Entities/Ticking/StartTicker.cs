@@ -8,6 +8,3 @@ namespace ServerlessGenServer.Entities.Ticking;
 public sealed record StartTicker(
     [property: Range(Ticker.MinIntervalMs, Ticker.MaxIntervalMs)] long IntervalMs,
     [property: Range(1, long.MaxValue)] long? MaxTicks = null);
-
-/// <summary>A tick: the chain it belongs to and its place in that chain.</summary>
-public sealed record TickMessage(string Chain, long Seq);

@@ -90,9 +90,8 @@ public sealed partial class ServersApi(GenServerRegistry registry, GenServerClie
             return Problems.NotFound($"{target.Id.Name}@{target.Id.Key} has no state: it was never started or was stopped.");
         }
 
-        // The idempotency ledger is the GenServer base's bookkeeping, not the server's state: it is not shown.
-        var state = JsonNode.Parse(entity.State.Value);
-        (state as JsonObject)?.Remove(GenServerState.LedgerMember);
+        // The runtime's envelope (version, timers, idempotency ledger) is its bookkeeping: only the server's state is shown.
+        var state = GenServerEnvelope.ServerState(entity.State.Value);
         return ApiResult.Ok(new
         {
             server = target.Id.Name,

@@ -40,4 +40,4 @@ public sealed class Fragile(TimeProvider time, ILogger<Fragile> logger) : GenSer
 }
 
 /// <summary>The sum of the adds that stuck, and how many there were.</summary>
-public sealed record FragileState(long Total = 0, int Adds = 0) : GenServerState;
+public sealed record FragileState(long Total = 0, int Adds = 0);

@@ -1,3 +1,4 @@
+using ServerlessGenServer.Entities.GenServers;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.Entities.Ticking;
 
@@ -7,7 +8,7 @@ namespace ServerlessGenServer.Engine.Tests.Infrastructure;
 internal static class Delivery
 {
     /// <summary>The earliest a scheduled signal is handled before its time: the bound the ticker allows, for the same reason.</summary>
-    public static readonly TimeSpan MaxEarliness = Ticker.EarlyTolerance;
+    public static readonly TimeSpan MaxEarliness = GenServerTimer.EarlyTolerance;
 
     /// <summary>
     /// The latest a scheduled signal is handled after its time while the worker runs: an idle worker polls its control

@@ -23,4 +23,4 @@ public sealed class Alarm(TimeProvider time, ILogger<Alarm> logger) : GenServer<
 }
 
 /// <summary>When the alarm was set, when it is due, when it rang last, and how often it rang.</summary>
-public sealed record AlarmState(DateTimeOffset? SetAt = null, DateTimeOffset? DueAt = null, DateTimeOffset? RangAt = null, int Rings = 0) : GenServerState;
+public sealed record AlarmState(DateTimeOffset? SetAt = null, DateTimeOffset? DueAt = null, DateTimeOffset? RangAt = null, int Rings = 0);

@@ -70,9 +70,8 @@ public sealed class CacheTests : IDisposable
         var batch = await Run(null, Put("a", "1", ttlMs: 1000), Put("b", "2", ttlMs: 5000), Put("c", "3"));
 
         var signal = Assert.Single(batch.Signals);
-        Assert.Equal(("Cleanup", start.AddSeconds(60)), (signal.Name, signal.ScheduledTime));
-        var message = Read<CleanupMessage>(signal.Input);
-        Assert.Equal((State(batch).CleanupChain, 1L), (message.Chain, message.Seq));
+        Assert.Equal((GenServerTimer.FiringOperation, start.AddSeconds(60)), (signal.Name, signal.ScheduledTime));
+        Assert.Equal(Cache.CleanupTimer, Read<TimerFiring>(signal.Input).Name);
     }
 
     [Fact]
@@ -91,7 +90,7 @@ public sealed class CacheTests : IDisposable
     }
 
     [Fact]
-    public async Task Cleanup_TtlEntriesRemain_ReArmsWithTheNextSequence()
+    public async Task Cleanup_TtlEntriesRemain_ReArmsWithTheNextGeneration()
     {
         var put = await Run(null, Put("a", "1", ttlMs: 1000), Put("b", "2", ttlMs: 600_000));
         var cleanup = Assert.Single(put.Signals);
@@ -101,7 +100,7 @@ public sealed class CacheTests : IDisposable
 
         var next = Assert.Single(batch.Signals);
         Assert.Equal(cleanup.ScheduledTime.Value.AddSeconds(60), next.ScheduledTime);
-        Assert.Equal(2, Read<CleanupMessage>(next.Input).Seq);
+        Assert.NotEqual(Read<TimerFiring>(cleanup.Input).Generation, Read<TimerFiring>(next.Input).Generation);
         Assert.Equal(["b"], State(batch).Entries.Select(e => e.Key));
     }
 
@@ -114,8 +113,7 @@ public sealed class CacheTests : IDisposable
 
         var batch = await Run(put.State, AsOp(cleanup), AsOp(cleanup));
 
-        Assert.Single(batch.Signals);
-        Assert.Equal(2, State(batch).CleanupSeq);
+        Assert.Equal(cleanup.ScheduledTime.Value.AddSeconds(60), Assert.Single(batch.Signals).ScheduledTime);
     }
 
     [Fact]
@@ -164,7 +162,7 @@ public sealed class CacheTests : IDisposable
         var state = State(batch);
         var stored = StoredLength(batch.State!);
         using var json = JsonDocument.Parse(batch.State!);
-        var entries = json.RootElement.GetProperty("entries").GetRawText();
+        var entries = json.RootElement.GetProperty("state").GetProperty("entries").GetRawText();
 
         Assert.True(state.Evictions > 0);
         Assert.InRange(state.Bytes, 28_672 - 3_000, 28_672);
@@ -305,7 +303,7 @@ public sealed class CacheTests : IDisposable
 
     private static T Read<T>(string? json) => JsonSerializer.Deserialize<T>(json!, GenServerJson.Options)!;
 
-    private static CacheState State(BatchResult batch) => Read<CacheState>(batch.State);
+    private static CacheState State(BatchResult batch) => GenServerEnvelope.ServerState<CacheState>(batch.State)!;
 
     private void UseSettings(params (string Key, string Value)[] settings)
     {

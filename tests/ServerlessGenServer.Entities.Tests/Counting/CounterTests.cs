@@ -17,7 +17,7 @@ public sealed class CounterTests : IDisposable
         var batch = await Run(null, new Op("value"));
 
         Assert.Equal("0", batch.Results[0].Result);
-        Assert.Equal("""{"value":0}""", batch.State);
+        Assert.Equal("""{"$v":1,"state":{"value":0}}""", batch.State);
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class CounterTests : IDisposable
         Assert.All(batch.Results, r => Assert.True(r.Ok));
         Assert.Equal("42", batch.Results[2].Result);
         Assert.Equal("43", batch.Results[4].Result);
-        Assert.Equal("""{"value":43}""", batch.State);
+        Assert.Equal("""{"$v":1,"state":{"value":43}}""", batch.State);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class CounterTests : IDisposable
         await entity.RunAsync(counter, "increment");
 
         Assert.Equal(6L, await entity.RunAsync(counter, "value"));
-        Assert.Equal(new CounterState(6), entity.State.Value);
+        Assert.Equal(new CounterState(6), entity.State.Server<CounterState>());
     }
 
     private Task<BatchResult> Run(string? state, params Op[] ops) =>

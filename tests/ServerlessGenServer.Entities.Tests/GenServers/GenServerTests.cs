@@ -29,7 +29,7 @@ public sealed class GenServerTests : IDisposable
         Assert.True(batch.Results[0].Ok);
         Assert.Null(batch.Results[0].Result);
         Assert.True(batch.Results[1].Ok);
-        Assert.Equal("after", JsonDocument.Parse(batch.State!).RootElement.GetProperty("last").GetString());
+        Assert.Equal("after", GenServerEnvelope.ServerState<ProbeState>(batch.State)!.Last);
         Assert.Contains(_services.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains($"'{operation}'", StringComparison.Ordinal));
     }
 
@@ -53,7 +53,7 @@ public sealed class GenServerTests : IDisposable
         var second = await EntityBatch.RunAsync(_services.Create<Probe>(), Id, first.State, _services.Provider, new Op("warmUp"), new Op("note", "\"c\""));
 
         Assert.Empty(second.Signals);
-        var state = JsonSerializer.Deserialize<ProbeState>(second.State!, GenServerJson.Options)!;
+        var state = GenServerEnvelope.ServerState<ProbeState>(second.State)!;
         Assert.Equal(new ProbeState(Inits: 1, WarmUps: 1, Reminders: 0, Last: "c"), state);
     }
 
@@ -133,7 +133,7 @@ public sealed class GenServerTests : IDisposable
 
         await ((ITaskEntity)_services.Create<Probe>()).RunAsync(new CountingOperation(entity, "note", "\"hi\""));
 
-        Assert.Equal("hi", Assert.IsType<ProbeState>(entity.State.Value).Last);
+        Assert.Equal("hi", entity.State.Server<ProbeState>()!.Last);
         var ring = Assert.Single(entity.Context.Signals, s => s.Operation == "Ring");
         Assert.Equal(start.AddMilliseconds(1500), ring.At);
         Assert.Equal(1, refused.Reads);
@@ -151,7 +151,7 @@ public sealed class GenServerTests : IDisposable
         var last = await entity.RunAsync(probe, "last");
 
         Assert.Equal("hello", last);
-        Assert.Equal(new ProbeState(1, 0, 7, "hello"), entity.State.Value);
+        Assert.Equal(new ProbeState(1, 0, 7, "hello"), entity.State.Server<ProbeState>());
         Assert.Equal("WarmUp", Assert.Single(entity.Context.Signals).Operation);
     }
 }

@@ -173,7 +173,7 @@ public sealed class IdempotencyTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("failed on x", batch.Results[0].ErrorMessage);
         Assert.Equal("\"before\"", batch.Results[1].Result);
         Assert.Empty(batch.Signals);
-        Assert.DoesNotContain(GenServerState.LedgerMember, batch.State, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"once\"", batch.State, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -213,11 +213,11 @@ public sealed class IdempotencyTests(ITestOutputHelper output) : IDisposable
     {
         var batch = await Counter(null, new Op("increment", "41"), new Op("increment"), new Op("reset"), new Op("increment", "43"));
 
-        Assert.Equal("""{"value":43}""", batch.State);
+        Assert.Equal("""{"$v":1,"state":{"value":43}}""", batch.State);
     }
 
     [Fact]
-    public async Task Once_Recorded_WritesTheLedgerUnderItsReservedMember()
+    public async Task Once_Recorded_WritesTheLedgerBesideTheStateInTheEnvelope()
     {
         var at = _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -225,7 +225,7 @@ public sealed class IdempotencyTests(ITestOutputHelper output) : IDisposable
 
         var fingerprint = OnceLedger.Fingerprint(new OnceMessage("k1", "increment", JsonDocument.Parse("2").RootElement, 60_000));
         Assert.Equal(
-            $$"""{"value":2,"$once":[{"key":"k1","at":{{at}},"exp":{{at + 60_000}},"fp":"{{fingerprint}}"}]}""",
+            $$"""{"$v":1,"state":{"value":2},"once":[{"key":"k1","at":{{at}},"exp":{{at + 60_000}},"fp":"{{fingerprint}}"}]}""",
             batch.State);
         Assert.Equal(16, fingerprint.Length);
     }
@@ -319,7 +319,7 @@ public sealed class IdempotencyTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_DirectWithFakesOnce_AppliesOnceAndKeepsLedgerOnTheStateObject()
+    public async Task RunAsync_DirectWithFakesOnce_AppliesOnceAndKeepsLedgerInTheEnvelope()
     {
         var entity = new FakeEntity(CounterId);
         var message = new OnceMessage("k1", "increment", JsonDocument.Parse("5").RootElement, Window);
@@ -327,18 +327,17 @@ public sealed class IdempotencyTests(ITestOutputHelper output) : IDisposable
         await entity.RunAsync(_services.Create<Counter>(), OnceMessage.OperationName, message);
         await entity.RunAsync(_services.Create<Counter>(), OnceMessage.OperationName, message);
 
-        var state = Assert.IsType<CounterState>(entity.State.Value);
-        Assert.Equal(5, state.Value);
-        Assert.Equal("k1", Assert.Single(state.Once!).Key);
+        Assert.Equal(5, entity.State.Server<CounterState>()!.Value);
+        Assert.Equal("k1", Assert.Single(entity.State.Envelope!.Once!).Key);
     }
 
     private static Op Once(string key, string operation, string? input = null, long windowMs = Window) =>
         new(OnceMessage.OperationName, JsonSerializer.Serialize(
             new OnceMessage(key, operation, input is null ? null : JsonDocument.Parse(input).RootElement, windowMs), GenServerJson.Options));
 
-    private static long Value(string? state) => JsonDocument.Parse(state!).RootElement.GetProperty("value").GetInt64();
+    private static long Value(string? state) => GenServerEnvelope.ServerState<CounterState>(state)!.Value;
 
-    private static JsonElement Ledger(string? state) => JsonDocument.Parse(state!).RootElement.GetProperty(GenServerState.LedgerMember);
+    private static JsonElement Ledger(string? state) => JsonDocument.Parse(state!).RootElement.GetProperty("once");
 
     private Task<BatchResult> Counter(string? state, params Op[] ops) =>
         EntityBatch.RunAsync(_services.Create<Counter>(), CounterId, state, _services.Provider, ops);

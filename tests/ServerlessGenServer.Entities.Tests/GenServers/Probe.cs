@@ -4,7 +4,7 @@ using ServerlessGenServer.Entities.GenServers;
 
 namespace ServerlessGenServer.Entities.Tests.GenServers;
 
-public sealed record ProbeState(int Inits = 0, int WarmUps = 0, int Reminders = 0, string? Last = null) : GenServerState;
+public sealed record ProbeState(int Inits = 0, int WarmUps = 0, int Reminders = 0, string? Last = null);
 
 /// <summary>A test-only GenServer that exercises each part of the base class.</summary>
 public sealed class Probe(TimeProvider time, ILogger<Probe> logger) : GenServer<ProbeState>(time, logger)

@@ -30,10 +30,10 @@ public sealed class RateLimiterBatchTests : IDisposable
         Assert.Equal(10, replies.Count(r => r.Allowed));
         Assert.All(replies.Take(10), r => Assert.True(r.Allowed));
         Assert.Equal("""{"allowed":false,"remaining":0,"limit":10,"retryAfterMs":500,"resetMs":5000}""", batch.Results[10].Result);
-        Assert.Equal($$$"""{"b":{"user-42":{"t":0,"u":{{{NowMs}}}}},"q":1,"d":{{{NowMs + 60_000}}}}""", batch.State);
+        Assert.Equal($$$$"""{"b":{"user-42":{"t":0,"u":{{{{NowMs}}}}}}}""", GenServerEnvelope.ServerState(batch.State)!.ToJsonString());
         var signal = Assert.Single(batch.Signals);
-        Assert.Equal(("@ratelimiter@14", "Refill", "1", (DateTimeOffset?)_services.Time.GetUtcNow().AddMinutes(1)),
-            (signal.InstanceId, signal.Name, signal.Input, signal.ScheduledTime));
+        Assert.Equal(("@ratelimiter@14", GenServerTimer.FiringOperation, (DateTimeOffset?)_services.Time.GetUtcNow().AddMinutes(1)),
+            (signal.InstanceId, signal.Name, signal.ScheduledTime));
     }
 
     [Fact]
@@ -93,40 +93,42 @@ public sealed class RateLimiterBatchTests : IDisposable
     }
 
     [Fact]
-    public async Task Refill_DuplicatesAndPokesInOneBatch_RunTheChainOnce()
+    public async Task Refill_DuplicatesAndPokesInOneBatch_RunTheTimerOnce()
     {
         var first = await Run(null, CheckOp("user-42"));
+        var firing = AsOp(Assert.Single(first.Signals));
         _services.Time.Advance(TimeSpan.FromMinutes(1));
 
-        var batch = await Run(first.State, new Op("refill", "1"), new Op("refill", "1"), new Op("refill", "0"), new Op("Refill", "0"));
+        var batch = await Run(first.State, firing, firing, new Op("refill", "0"), new Op("Refill", "0"));
 
         Assert.All(batch.Results, r => Assert.True(r.Ok));
-        Assert.Empty(batch.Signals); // the only bucket was full again: dropped, and the chain stops with it
-        Assert.Equal("""{"b":{},"q":1}""", batch.State);
+        Assert.Empty(batch.Signals); // the only bucket was full again: dropped, and the timer stops with it
+        Assert.Equal("""{"$v":1,"state":{"b":{}}}""", batch.State);
     }
 
     [Fact]
-    public async Task Refill_CurrentSequenceWithBucketsLeft_SchedulesTheNextOneOnly()
+    public async Task Refill_FiringWithBucketsLeft_SchedulesTheNextOneOnly()
     {
         var first = await Run(null, CheckOp("user-42", cost: 10));
+        var firing = AsOp(Assert.Single(first.Signals));
         _services.Time.Advance(TimeSpan.FromMinutes(1));
         var busy = await Run(first.State, CheckOp("user-42", cost: 10));
 
-        var batch = await Run(busy.State, new Op("refill", "1"), new Op("refill", "1"), new Op("refill", "0"));
+        var batch = await Run(busy.State, firing, firing, new Op("refill", "0"));
 
         var signal = Assert.Single(batch.Signals);
-        Assert.Equal(("Refill", "2"), (signal.Name, signal.Input));
-        Assert.Equal(2, JsonDocument.Parse(batch.State!).RootElement.GetProperty("q").GetInt64());
+        Assert.Equal((GenServerTimer.FiringOperation, (DateTimeOffset?)_services.Time.GetUtcNow().AddMinutes(1)), (signal.Name, signal.ScheduledTime));
+        Assert.NotEqual(firing.Input, signal.Input);
     }
 
     [Fact]
-    public async Task Refill_PokeOnANewShard_LeavesAnEmptyStateAndNoChain()
+    public async Task Refill_PokeOnANewShard_CreatesNoStateAndNoTimer()
     {
         var batch = await Run(null, new Op("refill", "0"));
 
         Assert.True(batch.Results[0].Ok);
         Assert.Empty(batch.Signals);
-        Assert.Equal("""{"b":{},"q":0}""", batch.State);
+        Assert.Null(batch.State);
     }
 
     [Fact]
@@ -146,6 +148,8 @@ public sealed class RateLimiterBatchTests : IDisposable
             ["Check:Call:False", "Refill:Cast:True"],
             limiter.Operations.All.Select(o => $"{o.Name}:{o.Kind}:{o.IsInfo}").Order(StringComparer.Ordinal));
     }
+
+    private static Op AsOp(SentSignal signal) => new(signal.Name, signal.Input);
 
     private static Op CheckOp(string key, int cost = 1) =>
         new("check", JsonSerializer.Serialize(new CheckRequest(key, cost), GenServerJson.Options));

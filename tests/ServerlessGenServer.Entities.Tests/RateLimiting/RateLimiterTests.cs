@@ -149,7 +149,7 @@ public sealed class RateLimiterTests : IDisposable
     {
         // Another worker, whose clock is 10 s ahead, stored the bucket.
         var ahead = _services.Time.GetUtcNow().AddSeconds(10).ToUnixTimeMilliseconds();
-        _entity.State.SetState(new RateLimiterState { Buckets = { ["user-1"] = new TokenBucket(5, ahead) } });
+        _entity.State.SetState(new GenServerEnvelope { Version = 1, State = new RateLimiterState { Buckets = { ["user-1"] = new TokenBucket(5, ahead) } } });
 
         var reply = await Check("user-1");
 
@@ -171,7 +171,7 @@ public sealed class RateLimiterTests : IDisposable
     }
 
     [Fact]
-    public async Task Check_FirstBucket_StartsOneRefillChain()
+    public async Task Check_FirstBucket_StartsOneCompactionTimer()
     {
         var start = _services.Time.GetUtcNow();
 
@@ -179,61 +179,62 @@ public sealed class RateLimiterTests : IDisposable
         await Check("user-2");
 
         var signal = Assert.Single(_entity.Context.Signals);
-        Assert.Equal((Shard0, "Refill", (object?)1L, (DateTimeOffset?)start.AddMinutes(1)), signal);
-        Assert.Equal((1L, start.AddMinutes(1).ToUnixTimeMilliseconds()), (State.Sequence, State.RefillDueMs));
+        Assert.Equal((Shard0, GenServerTimer.FiringOperation, (DateTimeOffset?)start.AddMinutes(1)), (signal.Target, signal.Operation, signal.At));
+        Assert.Equal(RateLimiter.CompactionTimer, Assert.IsType<TimerFiring>(signal.Input).Name);
     }
 
     [Fact]
-    public async Task Refill_CurrentSequence_DropsFullBucketsAndReschedules()
+    public async Task Refill_TimerFires_DropsFullBucketsAndReArms()
     {
         await Check("full-soon");
         Advance(59_000);
         await Check("busy", cost: 10);
         Advance(1_000);
 
-        await Refill(1);
+        await Fire(_entity.Context.Signals[^1]);
 
         Assert.Equal(["busy"], State.Buckets.Keys);
-        Assert.Equal(2L, State.Sequence);
-        Assert.Equal(("Refill", (object?)2L), (_entity.Context.Signals[^1].Operation, _entity.Context.Signals[^1].Input));
+        Assert.Equal(2, _entity.Context.Signals.Count);
+        Assert.NotEqual(_entity.Context.Signals[0].Input, _entity.Context.Signals[1].Input);
         Assert.Equal(_services.Time.GetUtcNow().AddMinutes(1), _entity.Context.Signals[^1].At);
     }
 
     [Fact]
-    public async Task Refill_EverythingFull_StopsTheChainUntilTheNextNewBucket()
+    public async Task Refill_EverythingFull_StopsTheTimerUntilTheNextNewBucket()
     {
         await Check("user-1");
         Advance(60_000);
 
-        await Refill(1);
+        await Fire(_entity.Context.Signals[^1]);
         var signalsAfterRefill = _entity.Context.Signals.Count;
         await Check("user-2");
 
         Assert.Equal(1, signalsAfterRefill);
-        Assert.Equal(("Refill", (object?)2L), (_entity.Context.Signals[^1].Operation, _entity.Context.Signals[^1].Input));
+        Assert.Equal(2, _entity.Context.Signals.Count);
+        Assert.Equal(GenServerTimer.FiringOperation, _entity.Context.Signals[^1].Operation);
     }
 
     [Fact]
-    public async Task Refill_DuplicateAndStaleSequences_DoNothing()
+    public async Task Refill_DuplicateAndStaleFirings_DoNothing()
     {
         await Check("user-1", cost: 10);
         Advance(60_000);
         await Check("user-2", cost: 10);
-        await Refill(1);
+        var first = _entity.Context.Signals[^1];
+        await Fire(first);
         var state = Snapshot();
         var signals = _entity.Context.Signals.Count;
 
-        await Refill(1);
-        await Refill(5);
+        await Fire(first);
         Advance(60_000);
-        await Refill(1);
+        await Fire(first);
 
         Assert.Equal(state, Snapshot());
         Assert.Equal(signals, _entity.Context.Signals.Count);
     }
 
     [Fact]
-    public async Task Refill_TimerPokesWhileTheChainRuns_DoNothing()
+    public async Task Refill_TimerPokesWhileTheTimerRuns_DoNothing()
     {
         await Check("user-1");
         Advance(119_000);
@@ -247,24 +248,26 @@ public sealed class RateLimiterTests : IDisposable
     }
 
     [Fact]
-    public async Task Refill_TimerPokeAfterTheChainWasLost_RestartsOneChainAndOutdatesTheOld()
+    public async Task Refill_TimerPokeAfterTheFiringWasLost_ReArmsOnceAndOutdatesTheOldFiring()
     {
         await Check("full-soon");
+        var lost = _entity.Context.Signals[^1];
         Advance(120_001);
-        State.Buckets["busy"] = new TokenBucket(0, NowMs); // checked by another path while the chain was gone
+        State.Buckets["busy"] = new TokenBucket(0, NowMs); // checked by another path while the timer was gone
 
         await Refill(RateLimiter.Poke);
         await Refill(RateLimiter.Poke);
-        await Refill(1);
+        var state = Snapshot();
+        await Fire(lost);
 
         Assert.Equal(["busy"], State.Buckets.Keys);
-        Assert.Equal([1L, 2L], _entity.Context.Signals.Select(s => (long)s.Input!));
-        Assert.Equal(2L, State.Sequence);
-        Assert.Contains(_services.Logs.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("chain 1 was lost", StringComparison.Ordinal));
+        Assert.Equal(2, _entity.Context.Signals.Count);
+        Assert.Equal(state, Snapshot());
+        Assert.Contains(_services.Logs.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("firing was lost", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Check_ChainAWholeIntervalOverdue_StartsANewOne()
+    public async Task Check_TimerAWholeIntervalOverdue_ReArmsIt()
     {
         await Check("user-1");
         Advance(120_000);
@@ -275,18 +278,17 @@ public sealed class RateLimiterTests : IDisposable
         await Check("user-3");
 
         Assert.Equal(1, stillAlive);
-        Assert.Equal([1L, 2L], _entity.Context.Signals.Select(s => (long)s.Input!));
-        Assert.Equal(NowMs + 60_000, State.RefillDueMs);
+        Assert.Equal(2, _entity.Context.Signals.Count);
+        Assert.Equal(_services.Time.GetUtcNow().AddMinutes(1), _entity.Context.Signals[^1].At);
     }
 
     [Fact]
-    public async Task Refill_TimerPokeOnAnIdleShard_SchedulesNothing()
+    public async Task Refill_TimerPokeOnAShardWithNoState_CreatesNothing()
     {
         await Refill(RateLimiter.Poke);
 
         Assert.Empty(_entity.Context.Signals);
-        Assert.Empty(State.Buckets);
-        Assert.Null(State.RefillDueMs);
+        Assert.Null(_entity.State.Value);
     }
 
     [Fact]
@@ -353,7 +355,7 @@ public sealed class RateLimiterTests : IDisposable
         Assert.Equal(["new", "user-7", "user-8", "user-9"], State.Buckets.Keys.Order(StringComparer.Ordinal));
     }
 
-    private RateLimiterState State => (RateLimiterState)_entity.State.Value!;
+    private RateLimiterState State => _entity.State.Server<RateLimiterState>()!;
 
     private TokenBucket Bucket(string key) => State.Buckets[key];
 
@@ -386,6 +388,9 @@ public sealed class RateLimiterTests : IDisposable
 
     private async Task<CheckReply> Check(string key, int cost = 1) =>
         (CheckReply)(await _entity.RunAsync(_services.Create<RateLimiter>(), "check", new CheckRequest(key, cost)))!;
+
+    private async Task Fire((EntityInstanceId Target, string Operation, object? Input, DateTimeOffset? At) signal) =>
+        await _entity.RunAsync(_services.Create<RateLimiter>(), signal.Operation, signal.Input);
 
     private async Task Refill(long sequence) => await _entity.RunAsync(_services.Create<RateLimiter>(), "refill", sequence);
 

@@ -41,6 +41,12 @@ internal sealed class FakeState : TaskEntityState
     public override object? GetState(Type type) => Value;
 
     public override void SetState(object? state) => Value = state;
+
+    /// <summary>The server's own state inside the runtime's envelope.</summary>
+    public T? Server<T>() where T : class => (Value as GenServerEnvelope)?.State as T;
+
+    /// <summary>The runtime's envelope, as kept.</summary>
+    public GenServerEnvelope? Envelope => Value as GenServerEnvelope;
 }
 
 internal sealed class FakeContext(EntityInstanceId id) : TaskEntityContext

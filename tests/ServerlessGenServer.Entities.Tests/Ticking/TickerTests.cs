@@ -23,15 +23,13 @@ public sealed class TickerTests : IDisposable
         var batch = await Run(null, new Op("start", """{"intervalMs":1500}"""));
 
         var signal = Assert.Single(batch.Signals);
-        Assert.Equal(("@ticker@t1", "Tick", start.AddMilliseconds(1500)), (signal.InstanceId, signal.Name, signal.ScheduledTime));
-        var tick = Read<TickMessage>(signal.Input);
-        Assert.Equal(1, tick.Seq);
-        Assert.Equal(State(batch).Chain, tick.Chain);
-        Assert.Equal(32, tick.Chain.Length);
+        Assert.Equal(("@ticker@t1", GenServerTimer.FiringOperation, start.AddMilliseconds(1500)), (signal.InstanceId, signal.Name, signal.ScheduledTime));
+        Assert.Equal(Ticker.TickTimer, Read<TimerFiring>(signal.Input).Name);
+        Assert.Equal(32, State(batch).Chain!.Length);
     }
 
     [Fact]
-    public async Task Tick_OnTime_CountsAndSchedulesTheNextSequence()
+    public async Task Tick_OnTime_CountsAndSchedulesTheNextGeneration()
     {
         var started = await Run(null, new Op("start", """{"intervalMs":2000}"""));
         var first = Assert.Single(started.Signals);
@@ -41,9 +39,9 @@ public sealed class TickerTests : IDisposable
 
         var next = Assert.Single(ticked.Signals);
         Assert.Equal(1, State(ticked).Ticks);
-        Assert.Equal(2, Read<TickMessage>(next.Input).Seq);
+        Assert.NotEqual(Read<TimerFiring>(first.Input).Generation, Read<TimerFiring>(next.Input).Generation);
         Assert.Equal(first.ScheduledTime.Value.AddSeconds(2), next.ScheduledTime);
-        Assert.Equal(next.ScheduledTime, State(ticked).NextTickAt);
+        Assert.Equal(next.ScheduledTime, Due(ticked));
     }
 
     [Fact]
@@ -70,9 +68,9 @@ public sealed class TickerTests : IDisposable
 
         var batch = await Run(restarted.State, AsOp(oldTick), AsOp(newTick));
 
-        Assert.NotEqual(Read<TickMessage>(oldTick.Input).Chain, Read<TickMessage>(newTick.Input).Chain);
+        Assert.NotEqual(Read<TimerFiring>(oldTick.Input).Generation, Read<TimerFiring>(newTick.Input).Generation);
         Assert.Equal(1, State(batch).Ticks);
-        Assert.Equal(2, Read<TickMessage>(Assert.Single(batch.Signals).Input).Seq);
+        Assert.Equal(_services.Time.GetUtcNow().AddSeconds(5), Assert.Single(batch.Signals).ScheduledTime);
     }
 
     [Fact]
@@ -109,7 +107,7 @@ public sealed class TickerTests : IDisposable
     {
         var started = await Run(null, new Op("start", """{"intervalMs":10000}"""));
         var tick = Assert.Single(started.Signals);
-        _services.Time.SetUtcNow(tick.ScheduledTime!.Value - Ticker.EarlyTolerance);
+        _services.Time.SetUtcNow(tick.ScheduledTime!.Value - GenServerTimer.EarlyTolerance);
 
         var batch = await Run(started.State, AsOp(tick));
 
@@ -138,7 +136,7 @@ public sealed class TickerTests : IDisposable
 
         var started = await Run(null, new Op("start", $$"""{"intervalMs":{{(long)interval.TotalMilliseconds}}}"""));
         var hop = Assert.Single(started.Signals);
-        Assert.Equal(start + Ticker.MaxSignalDelay, hop.ScheduledTime);
+        Assert.Equal(start + GenServerTimer.MaxSignalDelay, hop.ScheduledTime);
 
         _services.Time.SetUtcNow(hop.ScheduledTime!.Value);
         var rearmed = await Run(started.State, AsOp(hop));
@@ -149,7 +147,7 @@ public sealed class TickerTests : IDisposable
         _services.Time.SetUtcNow(due.ScheduledTime!.Value);
         var ticked = await Run(rearmed.State, AsOp(due));
         Assert.Equal(1, State(ticked).Ticks);
-        Assert.Equal(start + interval + Ticker.MaxSignalDelay, Assert.Single(ticked.Signals).ScheduledTime);
+        Assert.Equal(start + interval + GenServerTimer.MaxSignalDelay, Assert.Single(ticked.Signals).ScheduledTime);
     }
 
     [Fact]
@@ -179,13 +177,38 @@ public sealed class TickerTests : IDisposable
     }
 
     [Fact]
-    public async Task Tick_StaleTickReachesDeletedTicker_LeavesNoState()
+    public async Task Tick_PendingTickReachesDeletedTicker_LeavesNoState()
     {
-        var batch = await Run(null, new Op("tick", """{"chain":"0123","seq":4}"""));
+        var started = await Run(null, new Op("start", """{"intervalMs":1000}"""));
+        var deleted = await Run(started.State, new Op("delete"));
+        var tick = Assert.Single(started.Signals);
+        _services.Time.SetUtcNow(tick.ScheduledTime!.Value);
 
+        var batch = await Run(deleted.State, AsOp(tick), new Op("onTick"));
+
+        Assert.Null(deleted.State);
         Assert.True(batch.Results[0].Ok);
+        Assert.True(batch.Results[1].Ok);
         Assert.Null(batch.State);
         Assert.Empty(batch.Signals);
+    }
+
+    [Fact]
+    public async Task Tick_Version0RunningChain_GoesOnAsTheTimerAndTheOldTickIsDropped()
+    {
+        // What the ticker stored before the runtime kept its timers: its own chain, and its tick in flight.
+        var due = _services.Time.GetUtcNow().AddSeconds(3);
+        var v0 = $$"""{"running":true,"intervalMs":5000,"ticks":7,"maxTicks":null,"chain":"c0","seq":8,"nextTickAt":"{{due:O}}"}""";
+
+        var upgraded = await Run(v0, new Op("Tick", """{"chain":"c0","seq":8}"""), new Op("status"));
+
+        var timer = Assert.Single(upgraded.Signals);
+        Assert.Equal(due, timer.ScheduledTime);
+        Assert.Equal(new TickerStatus(true, 5000, 7, null, "c0", due), Read<TickerStatus>(upgraded.Results[1].Result));
+        Assert.Equal(1, JsonDocument.Parse(upgraded.State!).RootElement.GetProperty("$v").GetInt32());
+        _services.Time.SetUtcNow(due);
+        var ticked = await Run(upgraded.State, AsOp(timer));
+        Assert.Equal(8, State(ticked).Ticks);
     }
 
     [Theory]
@@ -233,7 +256,10 @@ public sealed class TickerTests : IDisposable
 
     private static T Read<T>(string? json) => JsonSerializer.Deserialize<T>(json!, GenServerJson.Options)!;
 
-    private static TickerState State(BatchResult batch) => Read<TickerState>(batch.State);
+    private static TickerState State(BatchResult batch) => GenServerEnvelope.ServerState<TickerState>(batch.State)!;
+
+    private static DateTimeOffset? Due(BatchResult batch) =>
+        JsonDocument.Parse(batch.State!).RootElement.GetProperty("timers").GetProperty(Ticker.TickTimer).GetProperty("due").GetDateTimeOffset();
 
     private Task<BatchResult> Run(string? state, params Op[] ops) =>
         EntityBatch.RunAsync(_services.Create<Ticker>(), Id, state, _services.Provider, ops);
