@@ -23,6 +23,7 @@ public sealed class GenServerOperation
     private readonly MethodInfo _method;
     private readonly ParameterInfo[] _parameters;
     private readonly PropertyInfo? _taskResult;
+    private readonly MethodInfo? _asTask;
 
     internal GenServerOperation(MethodInfo method)
     {
@@ -31,12 +32,11 @@ public sealed class GenServerOperation
         Name = method.Name;
         FormerNames = method.GetCustomAttributes<FormerNameAttribute>().Select(a => a.Name).ToArray();
         var returns = method.ReturnType;
-        if (returns == typeof(ValueTask) || (returns.IsGenericType && returns.GetGenericTypeDefinition() == typeof(ValueTask<>)))
-        {
-            throw new InvalidOperationException($"{method.DeclaringType?.Name}.{method.Name} returns a ValueTask; return void, a value, Task or Task<T>.");
-        }
-
-        _taskResult = returns.IsGenericType && returns.GetGenericTypeDefinition() == typeof(Task<>) ? returns.GetProperty("Result") : null;
+        _asTask = returns == typeof(ValueTask) || (returns.IsGenericType && returns.GetGenericTypeDefinition() == typeof(ValueTask<>))
+            ? returns.GetMethod(nameof(ValueTask.AsTask))
+            : null;
+        var task = _asTask?.ReturnType ?? returns;
+        _taskResult = task.IsGenericType && task.GetGenericTypeDefinition() == typeof(Task<>) ? task.GetProperty("Result") : null;
         Kind = returns == typeof(void) || returns == typeof(Task) || returns == typeof(ValueTask)
             ? OperationKind.Cast
             : OperationKind.Call;
@@ -152,6 +152,11 @@ public sealed class GenServerOperation
         }
 
         var returned = _method.Invoke(server, BindingFlags.DoNotWrapExceptions, binder: null, args, culture: null);
+        if (_asTask is not null)
+        {
+            returned = _asTask.Invoke(returned, BindingFlags.DoNotWrapExceptions, binder: null, [], culture: null);
+        }
+
         if (returned is Task task)
         {
             await task;
