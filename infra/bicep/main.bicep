@@ -65,6 +65,9 @@ param RateLimiter__MaxKeysPerShard int = 10000
 @description('App setting RATELIMITER_REFILL_SCHEDULE: NCRONTAB (six fields, with seconds) of the timer that compacts rate-limiter shards.')
 param RATELIMITER_REFILL_SCHEDULE string = '0 */5 * * * *'
 
+@description('App setting TIMER_WATCHDOG_SCHEDULE: NCRONTAB (six fields, with seconds) of the timer that re-arms GenServer timers whose firing was lost.')
+param TIMER_WATCHDOG_SCHEDULE string = '0 */5 * * * *'
+
 @description('App setting Cache__MaxEntries: bound on the entries the cache GenServer keeps.')
 @minValue(1)
 param Cache__MaxEntries int = 1000
@@ -98,6 +101,7 @@ var appSettings = {
   RateLimiter__Shards: string(RateLimiter__Shards)
   RateLimiter__MaxKeysPerShard: string(RateLimiter__MaxKeysPerShard)
   RATELIMITER_REFILL_SCHEDULE: RATELIMITER_REFILL_SCHEDULE
+  TIMER_WATCHDOG_SCHEDULE: TIMER_WATCHDOG_SCHEDULE
   Cache__MaxEntries: string(Cache__MaxEntries)
   Idempotency__WindowMinutes: string(Idempotency__WindowMinutes)
   SIGNAL_QUEUE_NAME: SIGNAL_QUEUE_NAME

@@ -155,6 +155,7 @@ public sealed class FunctionAppTemplateTests(CompiledTemplateFixture compiled)
     [InlineData("RateLimiter__Shards", "16")]
     [InlineData("RateLimiter__MaxKeysPerShard", "10000")]
     [InlineData("RATELIMITER_REFILL_SCHEDULE", "0 */5 * * * *")]
+    [InlineData("TIMER_WATCHDOG_SCHEDULE", "0 */5 * * * *")]
     [InlineData("Cache__MaxEntries", "1000")]
     [InlineData("Idempotency__WindowMinutes", "30")]
     [InlineData("SIGNAL_QUEUE_NAME", "genserver-signals")]

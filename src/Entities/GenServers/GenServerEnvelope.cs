@@ -55,6 +55,23 @@ public sealed class GenServerEnvelope
         return envelope?.Stored is { } stored ? JsonNode.Parse(stored.GetRawText()) : null;
     }
 
+    /// <summary>
+    /// The firings of the timers in a persisted entity state that were due before <paramref name="dueBefore"/>: for the
+    /// watchdog, which sends them again. A firing that was only late finds its timer handled already and does nothing.
+    /// </summary>
+    public static IReadOnlyList<TimerFiring> OverdueFirings(string? persisted, DateTimeOffset dueBefore)
+    {
+        if (persisted is null)
+        {
+            return [];
+        }
+
+        var envelope = JsonSerializer.Deserialize<GenServerEnvelope>(persisted, GenServerJson.Options);
+        return envelope?.Timers is { } timers
+            ? [.. timers.Where(t => t.Value.Due < dueBefore).Select(t => new TimerFiring(t.Key, t.Value.Generation))]
+            : [];
+    }
+
     /// <summary>The persisted form of <paramref name="state"/> at <paramref name="version"/>, with no timers and no ledger (for tests and benchmarks).</summary>
     public static string Persisted(object state, int version = 1)
     {

@@ -58,6 +58,20 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("orchestrationTrigger", Trigger("CallOrchestrator").GetProperty("type").GetString());
     }
 
+    [Theory]
+    [InlineData("TimerWatchdog", "TIMER_WATCHDOG_SCHEDULE")]
+    [InlineData("RefillTimer", "RATELIMITER_REFILL_SCHEDULE")]
+    [InlineData("EntityCleanupTimer", "ENTITY_CLEANUP_SCHEDULE")]
+    public void TimerFunction_IsIndexedWithItsScheduleSettingAndALocalDefault(string name, string setting)
+    {
+        var trigger = Trigger(name);
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "local.settings.json")));
+
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal($"%{setting}%", trigger.GetProperty("schedule").GetString());
+        Assert.False(string.IsNullOrEmpty(settings.RootElement.GetProperty("Values").GetProperty(setting).GetString()));
+    }
+
     [Fact]
     public void EveryHttpFunctionButHealth_RequiresAFunctionKey()
     {
