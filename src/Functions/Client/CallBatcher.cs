@@ -124,9 +124,15 @@ internal sealed partial class CallBatcher(TimeProvider time, CallOptions options
             foreach (var call in calls)
             {
                 call.TryFail(ex);
+                call.Scheduled.TrySetResult();
             }
 
             return false;
+        }
+
+        foreach (var call in calls)
+        {
+            call.Scheduled.TrySetResult();
         }
 
         var completed = false;
@@ -207,6 +213,9 @@ internal sealed class QueuedCall(CallRequest request, DurableTaskClient client)
     public string? CallId { get; private set; }
 
     public TaskCompletionSource<CallResult> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the call's orchestration was scheduled (or scheduling failed): from then on its id can be read.</summary>
+    public TaskCompletionSource Scheduled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool IsSent => Volatile.Read(ref _state) == Sent;
 

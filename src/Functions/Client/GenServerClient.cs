@@ -64,6 +64,8 @@ public sealed partial class GenServerClient(
                 return CallResult.NotSent();
             }
 
+            // A pending call's id must be readable: wait for its run to be scheduled (one storage write) before giving it out.
+            await call.Scheduled.Task;
             if (call.TryGiveUp())
             {
                 cancellation.ThrowIfCancellationRequested();
