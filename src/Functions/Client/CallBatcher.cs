@@ -55,9 +55,10 @@ internal sealed partial class CallBatcher(TimeProvider time, CallOptions options
 
     private async Task RunAsync()
     {
+        var slot = new Slot(this);
         try
         {
-            while (true)
+            while (slot.Held)
             {
                 var instanceId = TakeId();
                 var calls = Drain(instanceId);
@@ -67,7 +68,7 @@ internal sealed partial class CallBatcher(TimeProvider time, CallOptions options
                     return;
                 }
 
-                var reusable = await RunBatchAsync(instanceId, calls);
+                var reusable = await RunBatchAsync(instanceId, calls, slot);
                 if (reusable)
                 {
                     _idle.Push((instanceId, time.GetUtcNow()));
@@ -76,8 +77,24 @@ internal sealed partial class CallBatcher(TimeProvider time, CallOptions options
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
-            Pump(); // a call queued after the last drain but before the decrement
+            slot.Release();
+        }
+    }
+
+    // A run counts towards MaxBatchesInFlight until it is slow (one entity's backlog): then it gives up its slot, so
+    // the calls behind it go in a new run instead of waiting for the slowest call of the old one.
+    private sealed class Slot(CallBatcher batcher)
+    {
+        public bool Held { get; private set; } = true;
+
+        public void Release()
+        {
+            if (Held)
+            {
+                Held = false;
+                Interlocked.Decrement(ref batcher._inFlight);
+                batcher.Pump(); // a call queued after the last drain but before the decrement
+            }
         }
     }
 
@@ -109,7 +126,7 @@ internal sealed partial class CallBatcher(TimeProvider time, CallOptions options
     }
 
     // True when the id can be reused: its run completed and every call's reply was handed to its caller.
-    private async Task<bool> RunBatchAsync(string instanceId, List<QueuedCall> calls)
+    private async Task<bool> RunBatchAsync(string instanceId, List<QueuedCall> calls, Slot slot)
     {
         var client = calls[0].Client;
         try
@@ -143,6 +160,10 @@ internal sealed partial class CallBatcher(TimeProvider time, CallOptions options
             {
                 await Task.Delay(delay, time);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 3 / 2, MaxPoll.Ticks));
+                if (delay == MaxPoll)
+                {
+                    slot.Release();
+                }
             }
 
             OrchestrationMetadata? instance;
