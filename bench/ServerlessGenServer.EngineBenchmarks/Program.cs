@@ -6,7 +6,7 @@ using ServerlessGenServer.Engine.Azurite;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.EngineBenchmarks;
 
-// dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short] [--calls]
+// dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short] [--calls | --call-settings]
 // Starts Azurite (installing it from package.json if needed) and the engine host; writes bench/results/engine-{mode}.json.
 var isShort = args.Contains("--short");
 var mode = isShort ? "short" : "full";
@@ -21,6 +21,38 @@ EngineHostOptions NewOptions() => new()
     TaskHubName = TaskHubNames.Unique("bench"),
     ExtraServers = [typeof(Stamp)],
 };
+
+if (args.Contains("--call-settings"))
+{
+    // The coalesced call path against the engine settings host.json sets, one host per setting, same load.
+    var rows = new List<object>();
+    (string Name, Func<EngineHostOptions, EngineHostOptions> Apply)[] variants =
+    [
+        ("as shipped (4 partitions, batch 50, polling 1 s)", o => o),
+        ("partitionCount 1", o => o with { PartitionCount = 1 }),
+        ("partitionCount 8", o => o with { PartitionCount = 8 }),
+        ("maxEntityOperationBatchSize 200", o => o with { MaxEntityOperationBatchSize = 200 }),
+        ("maxQueuePollingInterval 0.1 s", o => o with { MaxQueuePollingInterval = TimeSpan.FromMilliseconds(100) }),
+    ];
+    foreach (var (name, apply) in variants)
+    {
+        await using var settingsHost = await EngineHost.StartAsync(apply(NewOptions() with { ExtraServers = [typeof(Tally)] }));
+        var comparison = new CallComparison(settingsHost, cpu);
+        await comparison.RunAsync("new", 50, 8, 1);
+        foreach (var entities in new[] { 1, 16 })
+        {
+            var row = await comparison.RunAsync("new", isShort ? 400 : 1_000, 32, entities);
+            rows.Add(new { Setting = name, Row = row });
+            Console.WriteLine($"  {name}: {row}");
+        }
+    }
+
+    var settingsPath = Path.Combine(RepositoryRoot.Find(), "bench", "results", $"call-settings-{mode}.json");
+    await File.WriteAllTextAsync(settingsPath, JsonSerializer.Serialize(new { Mode = mode, Date = DateTimeOffset.UtcNow, Rows = rows },
+        new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n");
+    Console.WriteLine($"Results: {settingsPath}");
+    return;
+}
 
 if (args.Contains("--calls"))
 {
