@@ -11,9 +11,9 @@ namespace ServerlessGenServer.EngineBenchmarks;
 public sealed record CallResultRow(int Concurrency, int Calls, Stats LatencyMs, double CallsPerSecond, int Failed);
 
 /// <summary>
-/// GenServer.call latency through the app's own client: <see cref="GenServerClient.CallAsync"/> schedules the call
-/// orchestration, which calls the entity, and polls the instance with a growing delay (15 ms, ×1.5, up to 250 ms),
-/// then purges it. The call is counter <c>value</c> on a warm worker.
+/// GenServer.call latency through the app's own client: <see cref="GenServerClient.CallAsync"/> coalesces concurrent
+/// calls into call orchestration runs under reused caller ids and polls each run with a growing delay (15 ms, ×1.5, up
+/// to 250 ms). The call is counter <c>value</c> on a warm worker.
 /// </summary>
 public sealed class CallLatency(EngineHost host)
 {

@@ -49,6 +49,9 @@ public sealed class CpuMeter(int? azuritePid)
         return (Math.Round(engine, 2), Math.Round(azurite, 2));
     }
 
+    /// <summary>CPU time used so far by this process and by Azurite.</summary>
+    public (TimeSpan Engine, TimeSpan Azurite) Totals() => (Process.GetCurrentProcess().TotalProcessorTime, AzuriteCpu());
+
     // utime + stime (fields 14 and 15 of /proc/PID/stat) in clock ticks, 100 per second on Linux.
     private TimeSpan AzuriteCpu()
     {

@@ -6,7 +6,7 @@ using ServerlessGenServer.Engine.Azurite;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.EngineBenchmarks;
 
-// dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short]
+// dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short] [--calls | --call-settings]
 // Starts Azurite (installing it from package.json if needed) and the engine host; writes bench/results/engine-{mode}.json.
 var isShort = args.Contains("--short");
 var mode = isShort ? "short" : "full";
@@ -21,6 +21,69 @@ EngineHostOptions NewOptions() => new()
     TaskHubName = TaskHubNames.Unique("bench"),
     ExtraServers = [typeof(Stamp)],
 };
+
+if (args.Contains("--call-settings"))
+{
+    // The coalesced call path against the engine settings host.json sets, one host per setting, same load.
+    var rows = new List<object>();
+    (string Name, Func<EngineHostOptions, EngineHostOptions> Apply)[] variants =
+    [
+        ("as shipped (4 partitions, batch 50, polling 1 s)", o => o),
+        ("partitionCount 1", o => o with { PartitionCount = 1 }),
+        ("partitionCount 8", o => o with { PartitionCount = 8 }),
+        ("maxEntityOperationBatchSize 200", o => o with { MaxEntityOperationBatchSize = 200 }),
+        ("maxQueuePollingInterval 0.1 s", o => o with { MaxQueuePollingInterval = TimeSpan.FromMilliseconds(100) }),
+    ];
+    foreach (var (name, apply) in variants)
+    {
+        await using var settingsHost = await EngineHost.StartAsync(apply(NewOptions() with { ExtraServers = [typeof(Tally)] }));
+        var comparison = new CallComparison(settingsHost, cpu);
+        await comparison.RunAsync("new", 50, 8, 1);
+        foreach (var entities in new[] { 1, 16 })
+        {
+            var row = await comparison.RunAsync("new", isShort ? 400 : 1_000, 32, entities);
+            rows.Add(new { Setting = name, Row = row });
+            Console.WriteLine($"  {name}: {row}");
+        }
+    }
+
+    var settingsPath = Path.Combine(RepositoryRoot.Find(), "bench", "results", $"call-settings-{mode}.json");
+    await File.WriteAllTextAsync(settingsPath, JsonSerializer.Serialize(new { Mode = mode, Date = DateTimeOffset.UtcNow, Rows = rows },
+        new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n");
+    Console.WriteLine($"Results: {settingsPath}");
+    return;
+}
+
+if (args.Contains("--calls"))
+{
+    // Old call path against the new one, interleaved in one run, with Azurite's ceiling beside them.
+    await using var callHost = await EngineHost.StartAsync(NewOptions() with { ExtraServers = [typeof(Stamp), typeof(Tally)] });
+    var comparison = new CallComparison(callHost, cpu);
+    var count = isShort ? 300 : 1_000;
+    await comparison.RunAsync("new", 20, 1, 1);
+    await comparison.RunAsync("old", 20, 1, 1);
+    var rows = new List<object>();
+    foreach (var (concurrency, entities, n) in new[] { (1, 1, count / 5), (32, 1, count), (32, 16, count) })
+    {
+        foreach (var callPath in new[] { "old", "new" })
+        {
+            Console.WriteLine($"calls: {callPath} path, {n} calls, concurrency {concurrency}, {entities} entities...");
+            var row = await comparison.RunAsync(callPath, n, concurrency, entities);
+            rows.Add(row);
+            Console.WriteLine($"  {row}");
+        }
+
+        var ceiling = await comparison.CeilingAsync(azurite.ConnectionString, isShort ? 1_000 : 3_000, concurrency);
+        rows.Add(ceiling);
+        Console.WriteLine($"  {ceiling}");
+    }
+
+    var callsPath = Path.Combine(RepositoryRoot.Find(), "bench", "results", $"calls-{mode}.json");
+    await File.WriteAllTextAsync(callsPath, JsonSerializer.Serialize(new { Mode = mode, Date = DateTimeOffset.UtcNow, Rows = rows },
+        new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n");
+    Console.WriteLine($"Results: {callsPath}");
+    return;
+}
 
 var throughput = new SignalThroughput(NewOptions, cpu);
 var signals = new List<SignalResult>();

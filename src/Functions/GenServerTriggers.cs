@@ -23,6 +23,6 @@ public static class GenServerTriggers
     public static Task RateLimiter([EntityTrigger] TaskEntityDispatcher dispatcher) => dispatcher.DispatchAsync<RateLimiter>();
 
     [Function(nameof(CallOrchestrator))]
-    public static Task<CallOutcome> CallOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, CallRequest request) =>
-        new CallOrchestrator().RunAsync(context, request);
+    public static Task<CallOutcome[]> CallOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, CallBatch batch) =>
+        new CallOrchestrator().RunAsync(context, batch);
 }

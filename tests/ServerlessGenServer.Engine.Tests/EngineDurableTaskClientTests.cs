@@ -22,7 +22,7 @@ public sealed class EngineDurableTaskClientTests(EngineFixture engine)
     {
         var client = await ClientAsync();
         var id = NewId("sched");
-        var request = new CallRequest("counter", "client-1", "value");
+        var request = new CallBatch([new CallRequest("counter", "client-1", "value")]);
 
         var returned = await client.ScheduleNewOrchestrationInstanceAsync(nameof(CallOrchestrator), request, new StartOrchestrationOptions(id));
         using var wait = new CancellationTokenSource(Patience);
@@ -31,8 +31,8 @@ public sealed class EngineDurableTaskClientTests(EngineFixture engine)
         Assert.Equal(id, returned);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         Assert.Equal(nameof(CallOrchestrator), done.Name);
-        Assert.Equal(request, done.ReadInputAs<CallRequest>());
-        var outcome = done.ReadOutputAs<CallOutcome>()!;
+        Assert.Equal(request.Calls, done.ReadInputAs<CallBatch>()!.Calls);
+        var outcome = Assert.Single(done.ReadOutputAs<CallOutcome[]>()!);
         Assert.True(outcome.Ok);
         Assert.Equal(0, outcome.Reply!.Value.GetInt64());
         Assert.InRange(done.LastUpdatedAt, done.CreatedAt, DateTimeOffset.UtcNow.AddMinutes(1));
@@ -211,13 +211,13 @@ public sealed class EngineDurableTaskClientTests(EngineFixture engine)
     {
         var client = await ClientAsync();
         var id = await client.ScheduleNewOrchestrationInstanceAsync(
-            nameof(CallOrchestrator), new CallRequest("counter", "json", "value"), new StartOrchestrationOptions(NewId("json")));
+            nameof(CallOrchestrator), new CallBatch([new CallRequest("counter", "json", "value")]), new StartOrchestrationOptions(NewId("json")));
         using var wait = new CancellationTokenSource(Patience);
 
         var done = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, wait.Token);
 
         using var input = JsonDocument.Parse(done.SerializedInput!);
-        Assert.Equal("counter", input.RootElement.GetProperty("server").GetString());
+        Assert.Equal("counter", input.RootElement.GetProperty("calls")[0].GetProperty("server").GetString());
         Assert.Contains("\"ok\":true", done.SerializedOutput, StringComparison.Ordinal);
     }
 }

@@ -38,7 +38,7 @@ public sealed class EntityCleanupTimerEngineTests(EngineFixture engine)
 
         // A call whose reply nobody read (its caller timed out): a finished orchestration left in storage.
         var unread = await host.Client.ScheduleNewOrchestrationInstanceAsync(
-            nameof(CallOrchestrator), new CallRequest("counter", "live", "value"), new StartOrchestrationOptions($"{GenServerClient.CallIdPrefix}{Guid.NewGuid():N}"));
+            nameof(CallOrchestrator), new CallBatch([new CallRequest("counter", "live", "value")]), new StartOrchestrationOptions($"{GenServerClient.CallIdPrefix}{Guid.NewGuid():N}"));
         using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
             await host.Client.WaitForInstanceCompletionAsync(unread, wait.Token);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.Engine.Tests.Infrastructure;
 using ServerlessGenServer.Functions.Client;
@@ -84,51 +86,73 @@ public sealed class ServersApiEngineTests(EngineFixture engine, ITestOutputHelpe
     }
 
     [Fact]
-    public async Task Call_NoReplyWithinTimeout_Returns504ThenEffectVisibleAndReplyReadableOnce()
+    public async Task Call_NoReplyWithinTimeout_Returns202ThenTheSameReplyOnEveryReadUntilTheSweepAfterRetention()
     {
         // No worker yet: the call cannot be answered in time, whatever the machine's speed.
         await using var host = await EngineHost.StartAsync(engine.NewOptions("Timeout") with { StartWorker = false });
         var http = new GenServerHttp(host.Registry, host.Client);
 
         var timedOut = await http.CallAsync("tally", "slow", "add", "5", "?timeoutMs=1");
-        Assert.True(timedOut.Status == 504, $"expected 504, got {timedOut}");
-        var instanceId = timedOut.Body.GetProperty("instanceId").GetString()!;
-        var pending = await http.GetCallAsync(instanceId);
+        Assert.True(timedOut.Status == 202, $"expected 202, got {timedOut}");
+        var callId = timedOut.Body.GetProperty("instanceId").GetString()!;
+        var pending = await http.GetCallAsync(callId);
         await host.StartWorkerAsync();
         await Eventually.WaitForAsync(
             () => http.StateAsync("tally", "slow"), s => s?.GetProperty("total").GetInt64() == 5, "the call's effect");
-        var reply = await Eventually.WaitForAsync(() => http.GetCallAsync(instanceId), a => a.Status != 202, "the call's reply");
-        var again = await http.GetCallAsync(instanceId);
+        var reply = await Eventually.WaitForAsync(() => http.GetCallAsync(callId), a => a.Status != 202, "the call's reply");
+        var reads = new List<HttpAnswer>();
+        for (var i = 0; i < 3; i++)
+        {
+            reads.Add(await http.GetCallAsync(callId));
+        }
 
-        Assert.Equal("application/problem+json", timedOut.ContentType);
-        Assert.StartsWith(GenServerClient.CallIdPrefix, instanceId, StringComparison.Ordinal);
-        Assert.Equal($"http://localhost:7071/api/calls/{instanceId}", timedOut.Body.GetProperty("statusUrl").GetString());
+        // Within the retention nothing is swept; past it (the sweeper's clock 11 minutes on) the reply goes.
+        var sweptEarly = await new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance).SweepAsync(host.Client);
+        var late = new GenServerClient(new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(11)), NullLogger<GenServerClient>.Instance);
+        var swept = await late.SweepAsync(host.Client);
+        var gone = await http.GetCallAsync(callId);
+
+        Assert.Equal($"/api/calls/{callId}", timedOut.Headers.Location.ToString());
+        Assert.Equal("1", timedOut.Headers.RetryAfter.ToString());
+        Assert.Equal("pending", timedOut.Body.GetProperty("status").GetString());
+        Assert.Equal($"http://localhost:7071/api/calls/{callId}", timedOut.Body.GetProperty("statusUrl").GetString());
         Assert.Equal(202, pending.Status);
         Assert.Equal(200, reply.Status);
         Assert.Equal(5, reply.Body.GetProperty("result").GetInt64());
-        Assert.Equal(404, again.Status);
-        Assert.Null(await host.Client.GetInstanceAsync(instanceId));
+        Assert.All(reads, r => Assert.Equal((200, 5L), (r.Status, r.Body.GetProperty("result").GetInt64())));
+        Assert.Equal(0, sweptEarly);
+        Assert.Equal(1, swept);
+        Assert.Equal(404, gone.Status);
     }
 
     [Fact]
-    public async Task Call_Completed_LeavesNoOrchestrationInstanceBehind()
+    public async Task Call_OneAfterAnother_ReuseOneCallerIdAndPurgeNothing()
     {
         var (host, http) = await StartAsync();
 
-        var answers = new List<HttpAnswer>();
-        for (var i = 1; i <= 3; i++)
+        var answers = new List<HttpAnswer> { await http.CallAsync("tally", "reused", "add", "1") };
+        var afterFirst = await CallInstancesAsync(host);
+        for (var i = 2; i <= 3; i++)
         {
-            answers.Add(await http.CallAsync("tally", "purged", "add", "1"));
+            answers.Add(await http.CallAsync("tally", "reused", "add", "1"));
         }
 
-        var left = new List<OrchestrationMetadata>();
-        await foreach (var instance in host.Client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = GenServerClient.CallIdPrefix }))
-        {
-            left.Add(instance);
-        }
+        var afterThird = await CallInstancesAsync(host);
 
         Assert.Equal([1L, 2L, 3L], answers.Select(a => a.Body.GetProperty("result").GetInt64()));
-        Assert.Empty(left);
+        Assert.Equal(afterFirst.Keys.Order(), afterThird.Keys.Order());
+        Assert.All(afterThird.Values, s => Assert.Equal(OrchestrationRuntimeStatus.Completed, s));
+    }
+
+    private static async Task<Dictionary<string, OrchestrationRuntimeStatus>> CallInstancesAsync(EngineHost host)
+    {
+        var instances = new Dictionary<string, OrchestrationRuntimeStatus>();
+        await foreach (var instance in host.Client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = GenServerClient.CallIdPrefix }))
+        {
+            instances[instance.InstanceId] = instance.RuntimeStatus;
+        }
+
+        return instances;
     }
 
     [Fact]

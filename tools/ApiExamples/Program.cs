@@ -54,14 +54,14 @@ await Show("GET", "/api/servers/counter?prefix=orders");
 
 md.Line("## A call that outlives its timeout");
 md.Line();
-md.Line("The operation stays queued and runs; its reply is kept for `statusUrl`.");
+md.Line("It answers `202` with `Location` and `Retry-After`. The operation stays queued and runs; its reply is kept at `statusUrl`.");
 md.Line();
 var timedOut = await Show("POST", "/api/servers/counter/orders/call/value?timeoutMs=1");
 var statusPath = new Uri(JsonSerializer.Deserialize<JsonElement>(timedOut.Body).GetProperty("statusUrl").GetString()!).AbsolutePath;
 md.Line("While the call runs, `statusUrl` answers `202` with `Retry-After: 1`; once it has finished, the reply:");
 md.Line();
 md.Write(await WaitAsync("GET", statusPath, e => e.Status != 202));
-md.Line("The reply is given once; the call is then purged:");
+md.Line("The reply reads the same on every read for the retention (10 minutes after the call completed), then 404:");
 md.Line();
 await Show("GET", statusPath);
 

@@ -10,11 +10,14 @@ public enum CallStatus
     /// <summary>The operation threw; its state change was rolled back.</summary>
     Failed,
 
-    /// <summary>No reply yet within the caller's timeout; the operation still runs later.</summary>
+    /// <summary>No reply yet within the caller's timeout; the operation still runs, and its reply is kept under the call id.</summary>
     Pending,
+
+    /// <summary>The worker could not send the call within the caller's timeout: it never ran, and can be retried.</summary>
+    NotSent,
 }
 
-/// <summary>What a call came to.</summary>
+/// <summary>What a call came to. <see cref="InstanceId"/> is the call's id (see <see cref="CallId"/>).</summary>
 public sealed record CallResult(CallStatus Status, string InstanceId, JsonElement? Reply = null, string? ErrorType = null, string? Error = null)
 {
     public static CallResult Replied(string instanceId, JsonElement? reply) => new(CallStatus.Replied, instanceId, reply);
@@ -23,4 +26,6 @@ public sealed record CallResult(CallStatus Status, string InstanceId, JsonElemen
         new(CallStatus.Failed, instanceId, ErrorType: errorType, Error: error);
 
     public static CallResult Pending(string instanceId) => new(CallStatus.Pending, instanceId);
+
+    public static CallResult NotSent() => new(CallStatus.NotSent, string.Empty);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -11,23 +12,30 @@ using ServerlessGenServer.Entities.GenServers.Idempotency;
 namespace ServerlessGenServer.Functions.Client;
 
 /// <summary>
-/// GenServer.call and GenServer.cast for the app's functions. A call runs <see cref="CallOrchestrator"/> and
-/// polls its status with a short, growing delay: the Azure Storage provider's own wait polls every 2 s, which
-/// would make every call take at least that long.
+/// GenServer.call and GenServer.cast for the app's functions. Calls made at the same time in one worker share call
+/// orchestrations (see <see cref="CallBatcher"/>): each call waits for its own reply up to its own timeout, then goes
+/// pending, its reply kept under its call id for <see cref="CallOptions.Retention"/> after it completed.
 /// </summary>
 /// <remarks>
 /// A cast or call with an idempotency key is sent as the reserved <c>$once</c> message, which carries the key, the real
 /// operation and input, and the window from <see cref="IdempotencyOptions"/> (30 minutes unless configured).
 /// </remarks>
 public sealed partial class GenServerClient(
-    TimeProvider time, ILogger<GenServerClient> logger, IOptions<IdempotencyOptions>? idempotency = null)
+    TimeProvider time, ILogger<GenServerClient> logger, IOptions<IdempotencyOptions>? idempotency = null,
+    IOptions<CallOptions>? calls = null)
 {
     public const string CallIdPrefix = "call-";
     public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan MaxCallTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(15);
-    private static readonly TimeSpan MaxPoll = TimeSpan.FromMilliseconds(250);
+    private static readonly OrchestrationRuntimeStatus[] Finished =
+        [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
+
     private readonly long _windowMs = (idempotency?.Value ?? new IdempotencyOptions()).WindowMs;
+    private readonly CallOptions _calls = calls?.Value ?? new CallOptions();
+    private readonly ConcurrentDictionary<string, CallBatcher> _batchers = new(StringComparer.Ordinal);
+
+    /// <summary>How long a pending call's reply stays readable after the call completed.</summary>
+    public TimeSpan Retention => _calls.Retention;
 
     /// <summary>Calls an entity and waits up to <paramref name="timeout"/> for its reply.</summary>
     public async Task<CallResult> CallAsync(
@@ -40,43 +48,102 @@ public sealed partial class GenServerClient(
             request = request with { IdempotencyWindowMs = _windowMs };
         }
 
-        var instanceId = CallIdPrefix + Guid.NewGuid().ToString("N");
-        var deadline = time.GetUtcNow() + timeout;
-        await client.ScheduleNewOrchestrationInstanceAsync(
-            nameof(CallOrchestrator), request, new StartOrchestrationOptions(instanceId), cancellation);
+        // One batcher per task hub: the Functions host hands each invocation a new client wrapper over one named client.
+        var call = new QueuedCall(request, client);
+        _batchers.GetOrAdd(client.Name, _ => new CallBatcher(time, _calls, logger)).Enqueue(call);
 
-        var delay = FirstPoll;
-        while (true)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var waited = await Task.WhenAny(call.Reply.Task, Task.Delay(timeout, time, stop.Token));
+        await stop.CancelAsync();
+        if (waited != call.Reply.Task)
         {
-            var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellation);
-            if (instance is { IsCompleted: true })
+            if (call.TryAbandon())
             {
-                return await CollectAsync(client, instance, cancellation);
+                cancellation.ThrowIfCancellationRequested();
+                LogCallNotSent(logger, request.Server, request.Key, request.Operation, timeout.TotalMilliseconds);
+                return CallResult.NotSent();
             }
 
-            var left = deadline - time.GetUtcNow();
-            if (left <= TimeSpan.Zero)
+            // A pending call's id must be readable: wait for its run to be scheduled (one storage write) before giving it out.
+            await call.Scheduled.Task;
+            if (call.TryGiveUp())
             {
-                LogCallTimedOut(logger, request.Server, request.Key, request.Operation, instanceId, timeout.TotalMilliseconds);
-                return CallResult.Pending(instanceId);
+                cancellation.ThrowIfCancellationRequested();
+                LogCallTimedOut(logger, request.Server, request.Key, request.Operation, call.CallId!, timeout.TotalMilliseconds);
+                return CallResult.Pending(call.CallId!);
             }
-
-            await Task.Delay(delay < left ? delay : left, time, cancellation);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 3 / 2, MaxPoll.Ticks));
         }
+
+        return await call.Reply.Task;
     }
 
-    /// <summary>The result of an earlier call (one that timed out), purging it once read; null if there is no such call.</summary>
-    public async Task<CallResult?> GetCallAsync(DurableTaskClient client, string instanceId, CancellationToken cancellation = default)
+    /// <summary>
+    /// The result of an earlier call (one that went pending): pending while it runs, then its reply on every read until
+    /// the sweep removes it; null if there is no such call.
+    /// </summary>
+    public async Task<CallResult?> GetCallAsync(DurableTaskClient client, string callId, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellation);
-        return instance switch
+        if (!CallId.TryParse(callId, out var instanceId, out var index))
         {
-            null => null,
-            { IsCompleted: true } => await CollectAsync(client, instance, cancellation),
-            _ => CallResult.Pending(instanceId),
-        };
+            return null;
+        }
+
+        var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellation);
+        if (instance is null)
+        {
+            return null;
+        }
+
+        if (instance.IsCompleted)
+        {
+            var outcomes = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<CallOutcome?[]>() : null;
+            if (outcomes is not null && index >= outcomes.Length)
+            {
+                return null;
+            }
+
+            if (outcomes is null)
+            {
+                LogCallBroken(logger, instanceId, instance.RuntimeStatus, instance.FailureDetails?.ErrorMessage);
+            }
+
+            return CallId.Result(callId, outcomes, index, instance);
+        }
+
+        var progress = instance.SerializedCustomStatus is { } status
+            ? JsonSerializer.Deserialize<CallOutcome?[]>(status, GenServerJson.Options)
+            : null;
+        return progress is not null && index < progress.Length && progress[index] is { } outcome
+            ? CallId.Result(callId, outcome)
+            : CallResult.Pending(callId);
+    }
+
+    /// <summary>
+    /// Purges finished call orchestrations that have not changed for <see cref="Retention"/>: the replies of pending
+    /// calls once they may no longer be read, and caller ids no worker uses any more. Returns how many it purged.
+    /// </summary>
+    public async Task<int> SweepAsync(DurableTaskClient client, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var horizon = time.GetUtcNow() - _calls.Retention;
+        var query = new OrchestrationQuery { InstanceIdPrefix = CallIdPrefix, CreatedTo = horizon, Statuses = Finished, PageSize = 100 };
+        var stale = new List<string>();
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellation))
+        {
+            if (instance.LastUpdatedAt <= horizon)
+            {
+                stale.Add(instance.InstanceId);
+            }
+        }
+
+        var purged = 0;
+        foreach (var instanceId in stale)
+        {
+            purged += (await client.PurgeInstanceAsync(instanceId, options: null, cancellation)).PurgedInstanceCount;
+        }
+
+        return purged;
     }
 
     /// <summary>GenServer.cast: an entity signal. Returns as soon as the message is queued.</summary>
@@ -105,27 +172,11 @@ public sealed partial class GenServerClient(
         return CastAsync(client, id, OnceMessage.OperationName, message, cancellation);
     }
 
-    // Reads a finished call's outcome and purges the instance, so calls leave nothing behind in storage.
-    private async Task<CallResult> CollectAsync(DurableTaskClient client, OrchestrationMetadata instance, CancellationToken cancellation)
-    {
-        var outcome = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
-            ? instance.ReadOutputAs<CallOutcome>()
-            : null;
-        await client.PurgeInstanceAsync(instance.InstanceId, options: null, cancellation);
-        if (outcome is null)
-        {
-            LogCallBroken(logger, instance.InstanceId, instance.RuntimeStatus, instance.FailureDetails?.ErrorMessage);
-            return CallResult.Failure(instance.InstanceId, "CallFailed",
-                $"The call ended as {instance.RuntimeStatus}: {instance.FailureDetails?.ErrorMessage ?? "no reply"}");
-        }
-
-        return outcome.Ok
-            ? CallResult.Replied(instance.InstanceId, outcome.Reply)
-            : CallResult.Failure(instance.InstanceId, outcome.ErrorType ?? "Error", outcome.Error ?? "The operation failed.");
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {Server}@{Key} '{Operation}' ({InstanceId}) had no reply within {TimeoutMs} ms; it completes later")]
     private static partial void LogCallTimedOut(ILogger logger, string server, string key, string operation, string instanceId, double timeoutMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {Server}@{Key} '{Operation}' was not sent within {TimeoutMs} ms: the worker's call orchestrations were all busy")]
+    private static partial void LogCallNotSent(ILogger logger, string server, string key, string operation, double timeoutMs);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Call {InstanceId} ended as {Status}: {Error}")]
     private static partial void LogCallBroken(ILogger logger, string instanceId, OrchestrationRuntimeStatus status, string? error);

@@ -7,7 +7,10 @@ using ServerlessGenServer.Functions.Client;
 
 namespace ServerlessGenServer.Functions.Http;
 
-/// <summary>The reply of a call that outlived its timeout: 202 while it runs, then 200 (or 422) once, then 404.</summary>
+/// <summary>
+/// The reply of a call that outlived its timeout: 202 while it runs, then the same 200 (or 422) on every read for the
+/// retention period after it completed, then 404.
+/// </summary>
 public sealed class CallsApi(GenServerClient genServers)
 {
     [Function("CallsGet")]
@@ -17,7 +20,7 @@ public sealed class CallsApi(GenServerClient genServers)
         string instanceId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!IsCallId(instanceId))
+        if (!CallId.TryParse(instanceId, out _, out _))
         {
             return Problems.BadInput($"'{instanceId}' is not a call id.");
         }
@@ -25,17 +28,17 @@ public sealed class CallsApi(GenServerClient genServers)
         var result = await genServers.GetCallAsync(client, instanceId, request.HttpContext.RequestAborted);
         if (result is null)
         {
-            return Problems.NotFound($"There is no call '{instanceId}' (its reply may have been read already).");
+            return Problems.NotFound(
+                $"There is no call '{instanceId}' (replies are kept for {genServers.Retention.TotalSeconds:0} s after the call completed).");
         }
 
-        return result.Status == CallStatus.Pending
-            ? new ApiResult(StatusCodes.Status202Accepted, new { instanceId, status = "pending" }).WithHeader("Retry-After", "1")
-            : Answer(request, result, GenServerClient.DefaultCallTimeout);
+        return Answer(request, result, GenServerClient.DefaultCallTimeout);
     }
 
     /// <summary>
-    /// The HTTP answer for a call: 200 with the reply, 422 if the operation threw, 504 if there was no reply in time; with an
-    /// idempotency key also 409 (applied already, reply not kept) and 422 (key used for another request).
+    /// The HTTP answer for a call: 200 with the reply, 422 if the operation threw, 202 with <c>Location</c> if there was no
+    /// reply in time (it still runs: a retry would run it again), 503 if it could not even be sent; with an idempotency key
+    /// also 409 (applied already, reply not kept) and 422 (key used for another request).
     /// </summary>
     internal static ApiResult Answer(HttpRequest request, CallResult result, TimeSpan timeout) => result.Status switch
     {
@@ -45,13 +48,23 @@ public sealed class CallsApi(GenServerClient genServers)
         CallStatus.Failed when result.ErrorType == typeof(IdempotencyKeyReusedException).FullName =>
             Problems.IdempotencyKeyReused(result.Error!, result.InstanceId),
         CallStatus.Failed => Problems.OperationFailed(result.ErrorType!, result.Error!, result.InstanceId),
-        _ => Problems.CallTimedOut(result.InstanceId, StatusUrl(request, result.InstanceId), timeout),
+        CallStatus.Pending => Pending(request, result.InstanceId, timeout),
+        _ => Problems.Unavailable(
+            $"The call could not be sent within {timeout.TotalMilliseconds:0} ms: this worker's calls are all busy. It did not run; retry it.")
+            .WithHeader("Retry-After", "1"),
     };
+
+    private static ApiResult Pending(HttpRequest request, string callId, TimeSpan timeout) =>
+        new ApiResult(StatusCodes.Status202Accepted, new
+        {
+            instanceId = callId,
+            status = "pending",
+            statusUrl = StatusUrl(request, callId),
+            detail = $"No reply within {timeout.TotalMilliseconds:0} ms. The call still runs; read its reply at statusUrl.",
+        })
+        .WithHeader("Location", $"/api/calls/{callId}")
+        .WithHeader("Retry-After", "1");
 
     internal static string StatusUrl(HttpRequest request, string instanceId) =>
         $"{request.Scheme}://{request.Host}/api/calls/{instanceId}";
-
-    private static bool IsCallId(string id) =>
-        id.StartsWith(GenServerClient.CallIdPrefix, StringComparison.Ordinal) &&
-        Guid.TryParseExact(id.AsSpan(GenServerClient.CallIdPrefix.Length), "N", out _);
 }

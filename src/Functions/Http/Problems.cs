@@ -40,11 +40,6 @@ public static class Problems
     public static ApiResult IdempotencyKeyReused(string error, string instanceId) => Make("idempotency-key-reused",
         "The idempotency key was used for another request", StatusCodes.Status422UnprocessableEntity, error, ("instanceId", instanceId));
 
-    public static ApiResult CallTimedOut(string instanceId, string statusUrl, TimeSpan timeout) => Make("call-timeout",
-        "No reply within the timeout", StatusCodes.Status504GatewayTimeout,
-        $"No reply within {timeout.TotalMilliseconds:0} ms. The operation is queued and still runs; its reply can be read at statusUrl.",
-        ("instanceId", instanceId), ("statusUrl", statusUrl));
-
     public static ApiResult Unavailable(string detail) => Make("unavailable", "A dependency is unavailable",
         StatusCodes.Status503ServiceUnavailable, detail);
 

@@ -40,7 +40,8 @@ public sealed partial class EngineHost : IAsyncDisposable
         DataConverter = converter;
         Registry = registry;
         _logger = logger;
-        Client = new EngineDurableTaskClient(service, converter);
+        // Named after the task hub, as the Functions host's clients are: the call batcher keys its batches on the name.
+        Client = new EngineDurableTaskClient(service, converter, name: options.TaskHubName);
     }
 
     public EngineHostOptions Options { get; }

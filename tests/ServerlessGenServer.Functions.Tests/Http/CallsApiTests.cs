@@ -14,57 +14,81 @@ namespace ServerlessGenServer.Functions.Tests.Http;
 
 public sealed class CallsApiTests
 {
-    private const string CallId = "call-0123456789abcdef0123456789abcdef";
+    private const string InstanceId = "call-0123456789abcdef0123456789abcdef";
+    private const string CallId = InstanceId + "-1";
     private readonly Clients _clients = new();
     private readonly CallsApi _api = new(new GenServerClient(TimeProvider.System, NullLogger<GenServerClient>.Instance));
 
     [Fact]
-    public async Task Get_Running_Returns202WithRetryAfter()
+    public async Task Get_Running_Returns202WithLocationAndRetryAfter()
     {
         var request = HttpTest.Request("GET");
-        Instance(new OrchestrationMetadata(nameof(CallOrchestrator), CallId) { RuntimeStatus = OrchestrationRuntimeStatus.Running });
+        Instance(new OrchestrationMetadata(nameof(CallOrchestrator), InstanceId) { RuntimeStatus = OrchestrationRuntimeStatus.Running });
 
         var answer = await _api.Get(request, _clients.Client.Object, CallId).AnswerAsync(request);
 
         Assert.Equal(202, answer.Status);
         Assert.Equal("1", answer.Headers.RetryAfter.ToString());
+        Assert.Equal($"/api/calls/{CallId}", answer.Headers.Location.ToString());
         Assert.Equal("pending", answer.Json.GetProperty("status").GetString());
     }
 
     [Fact]
-    public async Task Get_Completed_Returns200AndPurges()
+    public async Task Get_RunningWithThisCallsReplyInProgress_Returns200()
     {
         var request = HttpTest.Request("GET");
-        Instance(new OrchestrationMetadata(nameof(CallOrchestrator), CallId)
+        Instance(new OrchestrationMetadata(nameof(CallOrchestrator), InstanceId)
         {
-            RuntimeStatus = OrchestrationRuntimeStatus.Completed,
-            SerializedOutput = JsonSerializer.Serialize(CallOutcome.Replied(JsonSerializer.SerializeToElement("done")), GenServerJson.Options),
-            DataConverter = new JsonDataConverter(GenServerJson.Options),
+            RuntimeStatus = OrchestrationRuntimeStatus.Running,
+            SerializedCustomStatus = Json(null, CallOutcome.Replied(JsonSerializer.SerializeToElement(7))),
         });
-        _clients.Client.Setup(c => c.PurgeInstanceAsync(CallId, null, It.IsAny<CancellationToken>())).ReturnsAsync(new PurgeResult(1)).Verifiable();
 
         var answer = await _api.Get(request, _clients.Client.Object, CallId).AnswerAsync(request);
 
-        Assert.Equal(200, answer.Status);
-        Assert.Equal("done", answer.Json.GetProperty("result").GetString());
-        _clients.Client.Verify();
+        Assert.Equal(7, answer.Json.GetProperty("result").GetInt32());
     }
 
     [Fact]
-    public async Task Get_OrchestrationFailed_Returns422AndPurges()
+    public async Task Get_CompletedReadTwice_Returns200BothTimesAndNeverPurges()
+    {
+        Instance(Completed(CallOutcome.Replied(JsonSerializer.SerializeToElement("other")), CallOutcome.Replied(JsonSerializer.SerializeToElement("done"))));
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            var request = HttpTest.Request("GET");
+            var answer = await _api.Get(request, _clients.Client.Object, CallId).AnswerAsync(request);
+
+            Assert.Equal(200, answer.Status);
+            Assert.Equal("done", answer.Json.GetProperty("result").GetString());
+        }
+
+        _clients.Client.Verify(c => c.PurgeInstanceAsync(It.IsAny<string>(), It.IsAny<PurgeInstanceOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Get_IndexBeyondTheBatch_Returns404()
     {
         var request = HttpTest.Request("GET");
-        Instance(new OrchestrationMetadata(nameof(CallOrchestrator), CallId)
+        Instance(Completed(CallOutcome.Replied(null)));
+
+        var answer = await _api.Get(request, _clients.Client.Object, CallId).AnswerAsync(request);
+
+        answer.Problem(404);
+    }
+
+    [Fact]
+    public async Task Get_OrchestrationFailed_Returns422()
+    {
+        var request = HttpTest.Request("GET");
+        Instance(new OrchestrationMetadata(nameof(CallOrchestrator), InstanceId)
         {
             RuntimeStatus = OrchestrationRuntimeStatus.Failed,
             FailureDetails = new TaskFailureDetails("System.Exception", "boom", null, null, null),
         });
-        _clients.Client.Setup(c => c.PurgeInstanceAsync(CallId, null, It.IsAny<CancellationToken>())).ReturnsAsync(new PurgeResult(1)).Verifiable();
 
         var answer = await _api.Get(request, _clients.Client.Object, CallId).AnswerAsync(request);
 
         Assert.Contains("boom", answer.Problem(422).GetProperty("detail").GetString(), StringComparison.Ordinal);
-        _clients.Client.Verify();
     }
 
     [Fact]
@@ -80,8 +104,12 @@ public sealed class CallsApiTests
 
     [Theory]
     [InlineData("call-123")]
-    [InlineData("0123456789abcdef0123456789abcdef")]
-    [InlineData("call-0123456789abcdef0123456789abcdeg")]
+    [InlineData("0123456789abcdef0123456789abcdef-0")]
+    [InlineData(InstanceId)]
+    [InlineData(InstanceId + "-")]
+    [InlineData(InstanceId + "-01")]
+    [InlineData(InstanceId + "-+1")]
+    [InlineData("call-0123456789abcdef0123456789abcdeg-0")]
     [InlineData("@counter@c1")]
     public async Task Get_NotACallId_Returns400(string id)
     {
@@ -92,6 +120,15 @@ public sealed class CallsApiTests
         answer.Problem(400);
     }
 
+    private static string Json(params CallOutcome?[] outcomes) => JsonSerializer.Serialize(outcomes, GenServerJson.Options);
+
+    private static OrchestrationMetadata Completed(params CallOutcome?[] outcomes) => new(nameof(CallOrchestrator), InstanceId)
+    {
+        RuntimeStatus = OrchestrationRuntimeStatus.Completed,
+        SerializedOutput = Json(outcomes),
+        DataConverter = new JsonDataConverter(GenServerJson.Options),
+    };
+
     private void Instance(OrchestrationMetadata? metadata) =>
-        _clients.Client.Setup(c => c.GetInstanceAsync(CallId, true, It.IsAny<CancellationToken>())).ReturnsAsync(metadata);
+        _clients.Client.Setup(c => c.GetInstanceAsync(InstanceId, true, It.IsAny<CancellationToken>())).ReturnsAsync(metadata);
 }

@@ -73,6 +73,14 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void CallSweepTimer_RunsEveryMinute()
+    {
+        var trigger = Trigger("CallSweepTimer");
+
+        Assert.Equal(("timerTrigger", "0 * * * * *"), (trigger.GetProperty("type").GetString(), trigger.GetProperty("schedule").GetString()));
+    }
+
+    [Fact]
     public void EveryHttpFunctionButHealth_RequiresAFunctionKey()
     {
         var anonymous = Functions.Keys

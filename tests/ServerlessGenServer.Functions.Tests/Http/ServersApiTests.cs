@@ -27,7 +27,7 @@ public sealed class ServersApiTests
     }
 
     [Fact]
-    public async Task Call_Replied_Returns200WithResultAndPurges()
+    public async Task Call_Replied_Returns200WithResultAndKeepsTheInstanceForReuse()
     {
         var request = HttpTest.Request();
         var (scheduled, instanceId) = _clients.ExpectCall(Clients.Completed(CallOutcome.Replied(JsonSerializer.SerializeToElement(42))));
@@ -38,7 +38,7 @@ public sealed class ServersApiTests
         Assert.Equal(42, answer.Json.GetProperty("result").GetInt32());
         Assert.Equal(new CallRequest("counter", "c1", "Value"), scheduled());
         Assert.StartsWith("call-", instanceId(), StringComparison.Ordinal);
-        _clients.Client.Verify(c => c.PurgeInstanceAsync(instanceId(), null, It.IsAny<CancellationToken>()), Times.Once);
+        _clients.Client.Verify(c => c.PurgeInstanceAsync(It.IsAny<string>(), It.IsAny<PurgeInstanceOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class ServersApiTests
     }
 
     [Fact]
-    public async Task Call_NoReplyBeforeTimeout_Returns504WithStatusUrlAndKeepsInstance()
+    public async Task Call_NoReplyBeforeTimeout_Returns202WithLocationAndKeepsInstance()
     {
         var request = HttpTest.Request(query: "?timeoutMs=250");
         var (_, instanceId) = _clients.ExpectCall(new OrchestrationMetadata(nameof(CallOrchestrator), "x") { RuntimeStatus = OrchestrationRuntimeStatus.Running });
@@ -85,13 +85,13 @@ public sealed class ServersApiTests
 
         var answer = await call.AnswerAsync(request);
 
-        var problem = answer.Problem(504);
-        Assert.Equal(instanceId(), problem.GetProperty("instanceId").GetString());
-        Assert.Equal($"https://genserver.example/api/calls/{instanceId()}", problem.GetProperty("statusUrl").GetString());
-        Assert.Contains("250 ms", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(202, answer.Status);
+        Assert.Equal($"/api/calls/{instanceId()}", answer.Headers.Location.ToString());
+        Assert.Equal("1", answer.Headers.RetryAfter.ToString());
+        Assert.Equal(("pending", instanceId()), (answer.Json.GetProperty("status").GetString(), answer.Json.GetProperty("instanceId").GetString()));
+        Assert.Equal($"https://genserver.example/api/calls/{instanceId()}", answer.Json.GetProperty("statusUrl").GetString());
+        Assert.Contains("250 ms", answer.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
         _clients.Client.Verify(c => c.PurgeInstanceAsync(It.IsAny<string>(), It.IsAny<PurgeInstanceOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
-        // Polls grow from 15 ms by half each time: 15, 22, 33, 50, 75 ms reach 250 ms on the seventh status read.
-        _clients.Client.Verify(c => c.GetInstanceAsync(instanceId(), true, It.IsAny<CancellationToken>()), Times.Exactly(7));
     }
 
     [Theory]

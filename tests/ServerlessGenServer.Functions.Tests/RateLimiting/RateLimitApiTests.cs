@@ -173,7 +173,7 @@ public sealed class RateLimitApiTests
     }
 
     [Fact]
-    public async Task Check_NoReplyBeforeTimeout_Returns504WithStatusUrl()
+    public async Task Check_NoReplyBeforeTimeout_Returns202WithLocation()
     {
         var request = HttpTest.Request(query: "?timeoutMs=100");
         var (_, instanceId) = _clients.ExpectCall(new OrchestrationMetadata(nameof(CallOrchestrator), "x") { RuntimeStatus = OrchestrationRuntimeStatus.Running });
@@ -188,8 +188,8 @@ public sealed class RateLimitApiTests
 
         var answer = await check.AnswerAsync(request);
 
-        var problem = answer.Problem(504);
-        Assert.Equal($"https://genserver.example/api/calls/{instanceId()}", problem.GetProperty("statusUrl").GetString());
+        Assert.Equal(202, answer.Status);
+        Assert.Equal($"/api/calls/{instanceId()}", answer.Headers.Location.ToString());
         Assert.False(answer.Headers.ContainsKey("RateLimit"));
     }
 

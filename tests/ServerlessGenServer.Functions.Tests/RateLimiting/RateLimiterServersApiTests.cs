@@ -27,16 +27,15 @@ public sealed class RateLimiterServersApiTests
         CallRequest? scheduled = null;
         _clients.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(
                 new TaskName(nameof(CallOrchestrator)), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
-            .Callback<TaskName, object?, StartOrchestrationOptions?, CancellationToken>((_, input, _, _) => scheduled = (CallRequest)input!)
+            .Callback<TaskName, object?, StartOrchestrationOptions?, CancellationToken>((_, input, _, _) => scheduled = ((CallBatch)input!).Calls.Single())
             .ReturnsAsync("id");
         _clients.Client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), true, It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, bool _, CancellationToken _) => new OrchestrationMetadata(nameof(CallOrchestrator), id)
             {
                 RuntimeStatus = OrchestrationRuntimeStatus.Completed,
-                SerializedOutput = """{"ok":true,"reply":{"allowed":true,"remaining":8,"limit":10,"retryAfterMs":0,"resetMs":1000}}""",
+                SerializedOutput = """[{"ok":true,"reply":{"allowed":true,"remaining":8,"limit":10,"retryAfterMs":0,"resetMs":1000}}]""",
                 DataConverter = new JsonDataConverter(GenServerJson.Options),
             });
-        _clients.Client.Setup(c => c.PurgeInstanceAsync(It.IsAny<string>(), null, It.IsAny<CancellationToken>())).ReturnsAsync(new PurgeResult(1));
 
         var answer = await _api.Call(request, _clients.Client.Object, "ratelimiter", "14", "check").AnswerAsync(request);
 

@@ -25,13 +25,13 @@ internal sealed class Clients
     public static OrchestrationMetadata Completed(CallOutcome outcome) => new(nameof(CallOrchestrator), "x")
     {
         RuntimeStatus = OrchestrationRuntimeStatus.Completed,
-        SerializedOutput = JsonSerializer.Serialize(outcome, GenServerJson.Options),
+        SerializedOutput = JsonSerializer.Serialize(new[] { outcome }, GenServerJson.Options),
         DataConverter = new JsonDataConverter(GenServerJson.Options),
     };
 
     /// <summary>
-    /// Sets up a call: scheduling the call orchestration, every status poll answering <paramref name="status"/>, and the
-    /// purge. Returns readers for the scheduled request and the instance id the client chose.
+    /// Sets up a call: scheduling the call orchestration (a batch of one), every status poll answering <paramref name="status"/>.
+    /// Returns readers for the scheduled request and the call id (the instance id the client chose, and index 0).
     /// </summary>
     public (Func<CallRequest> Scheduled, Func<string> InstanceId) ExpectCall(OrchestrationMetadata status)
     {
@@ -41,7 +41,7 @@ internal sealed class Clients
                 new TaskName(nameof(CallOrchestrator)), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
             .Callback<TaskName, object?, StartOrchestrationOptions?, CancellationToken>((_, input, options, _) =>
             {
-                scheduled = (CallRequest)input!;
+                scheduled = ((CallBatch)input!).Calls.Single();
                 instanceId = options!.InstanceId;
             })
             .ReturnsAsync(() => instanceId!);
@@ -52,8 +52,6 @@ internal sealed class Clients
                 SerializedOutput = status.SerializedOutput,
                 DataConverter = status.DataConverter,
             });
-        Client.Setup(c => c.PurgeInstanceAsync(It.IsAny<string>(), null, It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new PurgeResult(1));
-        return (() => scheduled ?? throw new InvalidOperationException("Nothing was scheduled."), () => instanceId!);
+        return (() => scheduled ?? throw new InvalidOperationException("Nothing was scheduled."), () => instanceId! + "-0");
     }
 }
