@@ -16,6 +16,7 @@ namespace ServerlessGenServer.Entities.Ticking;
 /// each hop waits at most that long. The next tick is due one interval after a counted tick was handled
 /// (send_after semantics), so ticks missed while nothing ran are not made up in a burst.
 /// </remarks>
+[Offer]
 public sealed partial class Ticker(TimeProvider time, ILogger<Ticker> logger) : GenServer<TickerState>(time, logger)
 {
     public const long MinIntervalMs = 1_000;
