@@ -32,10 +32,14 @@ public sealed partial class ErrorContract(ILogger<ErrorContract> logger)
         typeof(AlreadyAppliedException).FullName!,
     };
 
+    // Subclasses of GenServerException, looked up once per type name (a server's exception types are a fixed set).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> DerivedDeclared = new(StringComparer.Ordinal);
+
     /// <summary>An operation failed with an error its server declares (422), not a fault (500).</summary>
     public static bool IsDeclared(string? errorType) => errorType is not null &&
-        (Declared.Contains(errorType) || Type.GetType(errorType + ", " + typeof(GenServerException).Assembly.FullName) is { } type &&
-            typeof(GenServerException).IsAssignableFrom(type));
+        (Declared.Contains(errorType) || DerivedDeclared.GetOrAdd(errorType, static name => AppDomain.CurrentDomain.GetAssemblies()
+            .Select(a => a.GetType(name, throwOnError: false))
+            .Any(t => t is not null && typeof(GenServerException).IsAssignableFrom(t))));
 
     /// <summary>
     /// The answer to send for a function's <paramref name="result"/>, or for the <paramref name="exception"/> it threw.

@@ -7,7 +7,7 @@ namespace ServerlessGenServer.Functions.Http;
 /// <summary>
 /// The <c>Idempotency-Key</c> request header of a cast or call, as the IETF draft (draft-ietf-httpapi-idempotency-key-header)
 /// defines it: an RFC 8941 Item whose value is a String (<c>"order-42"</c>). A bare Token (<c>order-42</c>) is accepted too
-/// and is the same key as its quoted form. Parameters (<c>"k";v=1</c>) are parsed and ignored, as RFC 8941 says unknown
+/// and is the same key as its quoted form (also one that starts with a digit, as UUIDs do). Parameters (<c>"k";v=1</c>) are parsed and ignored, as RFC 8941 says unknown
 /// ones are. The key itself is 1 to 128 printable ASCII characters; the header comes once.
 /// </summary>
 public static class IdempotencyKeyHeader
@@ -92,8 +92,9 @@ public static class IdempotencyKeyHeader
 
             key = value.ToString();
         }
-        else if (char.IsAsciiLetter(text[0]) || text[0] == '*')
+        else if (IsTokenChar(text[0]))
         {
+            // RFC 8941 tokens start with a letter or '*'; a bare value starting with a digit (a UUID) is taken too.
             end = 1;
             while (end < text.Length && IsTokenChar(text[end]))
             {
@@ -104,7 +105,7 @@ public static class IdempotencyKeyHeader
         }
         else
         {
-            problem = "Send the key as a quoted string (\"...\") or a token (a letter or '*', then token characters).";
+            problem = "Send the key as a quoted string (\"...\") or a bare token (letters, digits and !#$%&'*+-.^_`|~:/).";
             return null;
         }
 

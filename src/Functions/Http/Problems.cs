@@ -52,8 +52,8 @@ public static class Problems
     /// A fault inside the service: 500 with nothing of it shown. <paramref name="logDetail"/> goes to the log, with the
     /// correlation id that <see cref="ErrorContract"/> adds to the body.
     /// </summary>
-    public static ApiResult ServerFault(string logDetail) => Make("server-fault", "The service failed",
-        StatusCodes.Status500InternalServerError,
+    public static ApiResult ServerFault(string logDetail, int status = StatusCodes.Status500InternalServerError) => Make(
+        "server-fault", "The service failed", status,
         "The request failed inside the service. Quote correlationId when you report it.") with { FaultDetail = logDetail };
 
     /// <summary>The task hub's storage cannot be reached: 503 with Retry-After. Whether a cast was queued is unknown.</summary>
@@ -73,7 +73,7 @@ public static class Problems
 
     /// <summary>A problem for a non-2xx answer that had none (a bare status code), so every error is problem+json.</summary>
     public static ApiResult ForStatus(int status) => status >= 500
-        ? ServerFault($"The function answered {status} without a problem body.")
+        ? ServerFault($"The function answered {status} without a problem body.", status)
         : Make("error", ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error", status,
             $"The request was answered with status {status}.");
 
