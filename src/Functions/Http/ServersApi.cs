@@ -171,7 +171,8 @@ public sealed partial class ServersApi(
         }
 
         var continuation = request.Query["continuation"].ToString();
-        if (continuation.Length > MaxContinuationLength || continuation.AsSpan().IndexOfAnyExceptInRange('!', '~') >= 0)
+        // Provider tokens can hold spaces and any letter (they carry the next partition key), never control characters.
+        if (continuation.Length > MaxContinuationLength || continuation.Any(char.IsControl))
         {
             return BadContinuation();
         }
