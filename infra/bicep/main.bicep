@@ -18,8 +18,11 @@ param environmentName string
 })
 param location string
 
-@description('Object id of the deploying user or service principal, granted the same data roles as the app for local debugging against the cloud storage. Empty: none.')
+@description('Object id of the deploying user or service principal (azd fills it in). It gets data roles only when grantDeployerDataRoles is true.')
 param principalId string = ''
+
+@description('Grant principalId the app\'s data roles on storage (read and write every GenServer\'s state), for debugging against the cloud. Off by default: least privilege.')
+param grantDeployerDataRoles bool = false
 
 @description('Kind of principal principalId names.')
 @allowed([
@@ -47,19 +50,24 @@ param maximumInstanceCount int = 100
 @maxLength(45)
 param TASKHUB_NAME string = 'genserver'
 
-@description('App setting RateLimiter__Capacity: tokens a rate-limiter bucket holds when full.')
+@description('App setting RateLimiter__Capacity: tokens a rate-limiter bucket holds when full (1 to 1,000,000, as the app validates).')
 @minValue(1)
+@maxValue(1000000)
 param RateLimiter__Capacity int = 10
 
-@description('App setting RateLimiter__RefillPerSecond: tokens added per second; a string so fractional rates such as 0.5 can be given.')
-param RateLimiter__RefillPerSecond string = '2'
+@description('App setting RateLimiter__RefillPerSecond, in thousandths of a token per second (2000 = 2 tokens/s, 500 = 0.5; 0 = a fixed quota; at most 1,000,000 tokens/s). An integer so that Bicep can bound it.')
+@minValue(0)
+@maxValue(1000000000)
+param RateLimiter__RefillPerSecondMilli int = 2000
 
-@description('App setting RateLimiter__Shards: number of rate-limiter entities the keys are spread over.')
+@description('App setting RateLimiter__Shards: number of rate-limiter entities the keys are spread over (1 to 1,024).')
 @minValue(1)
+@maxValue(1024)
 param RateLimiter__Shards int = 16
 
-@description('App setting RateLimiter__MaxKeysPerShard: bound on the buckets one shard keeps.')
+@description('App setting RateLimiter__MaxKeysPerShard: bound on the buckets one shard keeps (1 to 100,000).')
 @minValue(1)
+@maxValue(100000)
 param RateLimiter__MaxKeysPerShard int = 10000
 
 @description('App setting RATELIMITER_REFILL_SCHEDULE: NCRONTAB (six fields, with seconds) of the timer that compacts rate-limiter shards.')
@@ -68,9 +76,26 @@ param RATELIMITER_REFILL_SCHEDULE string = '0 */5 * * * *'
 @description('App setting TIMER_WATCHDOG_SCHEDULE: NCRONTAB (six fields, with seconds) of the timer that re-arms GenServer timers whose firing was lost.')
 param TIMER_WATCHDOG_SCHEDULE string = '0 */5 * * * *'
 
-@description('App setting Cache__MaxEntries: bound on the entries the cache GenServer keeps.')
+@description('App setting Cache__MaxEntries: bound on the entries the cache GenServer keeps (1 to 100,000).')
 @minValue(1)
+@maxValue(100000)
 param Cache__MaxEntries int = 1000
+
+@description('App setting Cache__MaxValueBytes: the largest cached value, in bytes of JSON (16 to 1,048,576).')
+@minValue(16)
+@maxValue(1048576)
+param Cache__MaxValueBytes int = 1024
+
+@description('App setting Cache__MaxStateBytes: bound on the cache\'s whole state, in characters (16,384 to 4,194,304; at least Cache__MaxValueBytes).')
+@minValue(16384)
+@maxValue(4194304)
+param Cache__MaxStateBytes int = 28672
+
+@description('App setting OperatorApi__Enabled: serve the operator routes (GET and DELETE /api/servers/{server}/{key}, GET /api/servers/{server}), which need the admin key. Off by default in Azure.')
+param OperatorApi__Enabled bool = false
+
+@description('Resource id of an existing subnet (delegated to Microsoft.App/environments, with the Microsoft.Storage service endpoint) for the app\'s VNet integration. Given: the storage account denies every other network (defaultAction Deny). Empty (the default): storage accepts any network, Entra ID tokens only.')
+param appSubnetId string = ''
 
 @description('App setting Idempotency__WindowMinutes: how long a GenServer remembers an Idempotency-Key (minutes).')
 @minValue(1)
@@ -97,12 +122,15 @@ var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
 var appSettings = {
   TASKHUB_NAME: TASKHUB_NAME
   RateLimiter__Capacity: string(RateLimiter__Capacity)
-  RateLimiter__RefillPerSecond: RateLimiter__RefillPerSecond
+  RateLimiter__RefillPerSecond: '${RateLimiter__RefillPerSecondMilli / 1000}.${padLeft(string(RateLimiter__RefillPerSecondMilli % 1000), 3, '0')}'
   RateLimiter__Shards: string(RateLimiter__Shards)
   RateLimiter__MaxKeysPerShard: string(RateLimiter__MaxKeysPerShard)
   RATELIMITER_REFILL_SCHEDULE: RATELIMITER_REFILL_SCHEDULE
   TIMER_WATCHDOG_SCHEDULE: TIMER_WATCHDOG_SCHEDULE
   Cache__MaxEntries: string(Cache__MaxEntries)
+  Cache__MaxValueBytes: string(Cache__MaxValueBytes)
+  Cache__MaxStateBytes: string(Cache__MaxStateBytes)
+  OperatorApi__Enabled: string(OperatorApi__Enabled)
   Idempotency__WindowMinutes: string(Idempotency__WindowMinutes)
   SIGNAL_QUEUE_NAME: SIGNAL_QUEUE_NAME
   ENTITY_CLEANUP_SCHEDULE: ENTITY_CLEANUP_SCHEDULE
@@ -132,6 +160,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: 'app-package'
+    allowedSubnetId: appSubnetId
   }
 }
 
@@ -161,7 +190,7 @@ module appRoles 'modules/role-assignments.bicep' = {
   ]
 }
 
-module deployerRoles 'modules/role-assignments.bicep' = if (!empty(principalId)) {
+module deployerRoles 'modules/role-assignments.bicep' = if (grantDeployerDataRoles && !empty(principalId)) {
   name: 'deployer-roles'
   scope: resourceGroup
   params: {
@@ -194,6 +223,7 @@ module functionApp 'modules/function-app.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     appSettings: appSettings
+    subnetId: appSubnetId
   }
   // The host connects to storage with the identity as soon as it starts: grant the roles first.
   dependsOn: [

@@ -67,11 +67,12 @@ public sealed partial class RoleAssignmentTemplateTests(CompiledTemplateFixture 
     }
 
     [Fact]
-    public void DeployerRoles_Compiled_ApplyOnlyWhenPrincipalIdIsGiven()
+    public void DeployerRoles_Compiled_ApplyOnlyWhenAskedForAndPrincipalIdIsGiven()
     {
         var module = compiled.Template.Module("deployer-roles");
 
-        Assert.Equal("[not(empty(parameters('principalId')))]", module.Condition);
+        Assert.Equal("[and(parameters('grantDeployerDataRoles'), not(empty(parameters('principalId'))))]", module.Condition);
+        Assert.False((bool)compiled.Template.Parameters["grantDeployerDataRoles"]!["defaultValue"]!);
         Assert.Equal("[parameters('principalId')]", (string?)module.Argument("principalId"));
         Assert.Equal("[parameters('principalType')]", (string?)module.Argument("principalType"));
         Assert.Equal("", compiled.Template.Parameters["principalId"]!["defaultValue"]!.ToString());

@@ -97,7 +97,7 @@ await Show("POST", "/api/ratelimit/user-42");
 md.Line("A cost above the capacity never fits: 400 before anything reaches an entity.");
 md.Line();
 await Show("POST", "/api/ratelimit/user-42?cost=11");
-md.Line($"The same limiter through the generic API, on the key's own shard (`user-7` is shard {RateLimitShards.For("user-7", 16)} of 16):");
+md.Line("The shards are not offered through the generic API: no client route names one.");
 md.Line();
 await Show("POST", $"/api/servers/ratelimiter/{RateLimitShards.For("user-7", 16)}/call/check", """{"key":"user-7","cost":2}""");
 
@@ -109,11 +109,11 @@ await Show("POST", "/api/servers/counter/payments/cast/increment", "5", "order-4
 await Show("POST", "/api/servers/counter/payments/cast/increment", "5", "order-42");
 await WaitAsync("GET", "/api/servers/counter/payments", e => e.Status == 200);
 await Show("POST", "/api/servers/counter/payments/call/value");
-md.Line("A repeated call gets the first reply again, and runs nothing: this check took 2 tokens once.");
+md.Line("A repeated call gets the first reply again, and runs nothing: the counter went up by 2 once.");
 md.Line();
-var shard = RateLimitShards.For("user-9", 16);
-await Show("POST", $"/api/servers/ratelimiter/{shard}/call/check", """{"key":"user-9","cost":2}""", "check-1");
-await Show("POST", $"/api/servers/ratelimiter/{shard}/call/check", """{"key":"user-9","cost":2}""", "check-1");
+await Show("POST", "/api/servers/counter/payments/call/increment", "2", "\"call-1\"");
+await Show("POST", "/api/servers/counter/payments/call/increment", "2", "call-1");
+await Show("POST", "/api/servers/counter/payments/call/value");
 
 md.Line("## Ticker");
 md.Line();

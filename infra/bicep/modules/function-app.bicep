@@ -52,6 +52,9 @@ param maximumInstanceCount int
 @description('The app\'s own settings (name to value), merged after the platform settings.')
 param appSettings object
 
+@description('Subnet for VNet integration (outbound traffic, storage included, leaves through it). Empty: none.')
+param subnetId string = ''
+
 var platformSettings = {
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
   AzureWebJobsStorage__queueServiceUri: queueEndpoint
@@ -90,6 +93,7 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'

@@ -17,6 +17,9 @@ param tags object
 @description('Name of the blob container Flex Consumption deploys the app package to.')
 param deploymentContainerName string
 
+@description('Subnet allowed to reach the account; every other network is denied. Empty: any network (Entra ID tokens only).')
+param allowedSubnetId string = ''
+
 resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' = {
   name: name
   location: location
@@ -36,7 +39,13 @@ resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' = {
     supportsHttpsTrafficOnly: true
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: empty(allowedSubnetId) ? 'Allow' : 'Deny'
+      virtualNetworkRules: empty(allowedSubnetId) ? [] : [
+        {
+          id: allowedSubnetId
+          action: 'Allow'
+        }
+      ]
     }
   }
 }

@@ -16,6 +16,7 @@ namespace ServerlessGenServer.Entities.Caching;
 /// Lookups scan the entry list: it holds at most <see cref="CacheOptions.MaxEntries"/> entries and the state is
 /// deserialized for every batch anyway, so a list in recency order is the simplest correct LRU.
 /// </remarks>
+[Offer]
 public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> options, ILogger<Cache> logger)
     : GenServer<CacheState>(time, logger)
 {

@@ -6,6 +6,7 @@ using ServerlessGenServer.Entities.GenServers;
 namespace ServerlessGenServer.Entities.Counting;
 
 /// <summary>The seed's counter: <c>increment</c> and <c>reset</c> are casts, <c>value</c> is a call.</summary>
+[Offer]
 public sealed class Counter(TimeProvider time, IOptions<CounterOptions> options, ILogger<Counter> logger)
     : GenServer<CounterState>(time, logger)
 {
@@ -15,7 +16,12 @@ public sealed class Counter(TimeProvider time, IOptions<CounterOptions> options,
 
     /// <summary>handle_cast(:increment): adds <paramref name="amount"/>. Overflow fails the operation; it never wraps.</summary>
     public void Increment([Range(1, long.MaxValue)] long amount = 1) =>
-        State = State with { Value = checked(State.Value + amount) };
+        State = State with
+        {
+            Value = State.Value <= long.MaxValue - amount
+                ? State.Value + amount
+                : throw new GenServerException($"Adding {amount} to {State.Value} would overflow the counter."),
+        };
 
     /// <summary>handle_call(:value): replies with the count.</summary>
     public long Value() => State.Value;

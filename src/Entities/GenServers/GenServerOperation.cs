@@ -41,6 +41,8 @@ public sealed class GenServerOperation
             ? OperationKind.Cast
             : OperationKind.Call;
         IsInfo = method.IsDefined(typeof(HandleInfoAttribute));
+        IsOffered = !IsInfo && (method.GetCustomAttribute<OfferAttribute>()?.Offered
+            ?? method.DeclaringType?.GetCustomAttribute<OfferAttribute>(inherit: true)?.Offered ?? false);
 
         var inputs = method.GetParameters().Where(p => p.ParameterType != typeof(TaskEntityContext)).ToArray();
         if (inputs.Length > 1)
@@ -67,6 +69,9 @@ public sealed class GenServerOperation
 
     /// <summary>A handle_info message: runs in the entity, never offered to clients.</summary>
     public bool IsInfo { get; }
+
+    /// <summary>Clients of the HTTP API may send it (<see cref="OfferAttribute"/>); false unless the server says so.</summary>
+    public bool IsOffered { get; }
 
     /// <summary>The type of the input, or null when the operation takes none.</summary>
     public Type? InputType { get; }

@@ -13,6 +13,7 @@ namespace ServerlessGenServer.Entities.Ticking;
 /// The timer primitive owns the rules that this class once hand-rolled: stale and duplicate firings do nothing, early
 /// ones re-arm, long intervals hop, and the next tick is due one interval after the awaited one (send_after semantics).
 /// </remarks>
+[Offer]
 public sealed partial class Ticker(TimeProvider time, ILogger<Ticker> logger) : GenServer<TickerState>(time, logger)
 {
     public const long MinIntervalMs = 1_000;

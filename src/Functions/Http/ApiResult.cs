@@ -6,13 +6,10 @@ using ServerlessGenServer.Entities.GenServers;
 namespace ServerlessGenServer.Functions.Http;
 
 /// <summary>A status code, optional headers and a JSON body written with the project's JSON options.</summary>
-public sealed class ApiResult(int status, object? body, string contentType = "application/json") : IActionResult
+public sealed record ApiResult(int Status, object? Body, string ContentType = "application/json") : IActionResult
 {
-    public int Status { get; } = status;
-
-    public object? Body { get; } = body;
-
-    public string ContentType { get; } = contentType;
+    /// <summary>What a fault was, for the log only; never written to the response.</summary>
+    public string? FaultDetail { get; init; }
 
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
 

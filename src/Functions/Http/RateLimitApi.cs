@@ -32,9 +32,15 @@ public sealed class RateLimitApi(GenServerClient genServers, IOptions<RateLimite
         string key)
     {
         ArgumentNullException.ThrowIfNull(request);
+        key = EntityKey.Normalize(key)!;
         if (RateLimitKey.Problem(key) is { } keyProblem)
         {
             return Problems.BadKey(keyProblem);
+        }
+
+        if (EntityKey.FindInvisible(key) is var invisible and >= 0)
+        {
+            return Problems.BadKey($"The key has an invisible or format character at position {invisible}.");
         }
 
         var cost = ReadCost(request, out var problem);

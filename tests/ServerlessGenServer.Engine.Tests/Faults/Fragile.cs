@@ -9,6 +9,7 @@ namespace ServerlessGenServer.Engine.Tests.Faults;
 /// A test-only GenServer whose <c>addThenFail</c> changes its state, signals a witness counter and itself, and then
 /// throws. <c>relay</c> sends the same two kinds of signal and succeeds. The witness is <c>counter@{same key}</c>.
 /// </summary>
+[Offer]
 public sealed class Fragile(TimeProvider time, ILogger<Fragile> logger) : GenServer<FragileState>(time, logger)
 {
     public const long LeakedWitnessAmount = 1_000;

@@ -28,6 +28,7 @@ public sealed class GenServerHttp(GenServerRegistry registry, DurableTaskClient 
     private readonly ServersApi _servers = new(registry, GenServers, NullLogger<ServersApi>.Instance);
     private readonly CallsApi _calls = new(GenServers);
     private readonly HealthApi _health = new(NullLogger<HealthApi>.Instance);
+    private static readonly ErrorContract Contract = new(NullLogger<ErrorContract>.Instance);
 
     /// <summary>POST .../call/{operation}, with an <c>Idempotency-Key</c> header when <paramref name="idempotencyKey"/> is set.</summary>
     public Task<HttpAnswer> CallAsync(
@@ -92,7 +93,21 @@ public sealed class GenServerHttp(GenServerRegistry registry, DurableTaskClient 
 
         using var responseBody = new MemoryStream();
         context.Response.Body = responseBody;
-        var result = await function(request);
+        // As the Functions worker's middleware does: every non-2xx answer through the one error contract.
+        IActionResult? result = null;
+        Exception? failure = null;
+        try
+        {
+            result = await function(request);
+        }
+#pragma warning disable CA1031 // The contract turns any exception into its answer, as in the app.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure = ex;
+        }
+
+        result = Contract.Apply(result, failure, Guid.NewGuid().ToString());
         await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
 
         if (responseBody.Length == 0)

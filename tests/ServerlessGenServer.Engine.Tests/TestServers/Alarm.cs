@@ -5,6 +5,7 @@ using ServerlessGenServer.Entities.GenServers;
 namespace ServerlessGenServer.Engine.Tests.TestServers;
 
 /// <summary>A test-only GenServer: <c>set</c> arms a SendAfter self-message; <c>ring</c> (handle_info) records when it arrived.</summary>
+[Offer]
 public sealed class Alarm(TimeProvider time, ILogger<Alarm> logger) : GenServer<AlarmState>(time, logger)
 {
     public void Set([Range(1, 600_000)] long delayMs)

@@ -5,6 +5,7 @@ using ServerlessGenServer.Entities.GenServers;
 namespace ServerlessGenServer.Engine.Tests.TestServers;
 
 /// <summary>A test-only GenServer whose call both changes the state and replies: <c>add</c> returns the new total.</summary>
+[Offer]
 public sealed class Tally(TimeProvider time, ILogger<Tally> logger) : GenServer<TallyState>(time, logger)
 {
     public long Add([Range(1, 1_000_000)] long amount)

@@ -1,5 +1,6 @@
 using Microsoft.DurableTask.Entities;
 using ServerlessGenServer.Entities.Counting;
+using ServerlessGenServer.Entities.GenServers;
 using ServerlessGenServer.Entities.Tests.Support;
 
 namespace ServerlessGenServer.Entities.Tests.Counting;
@@ -47,7 +48,7 @@ public sealed class CounterTests : IDisposable
         var batch = await Run($$"""{"value":{{max}}}""", new Op("increment"), new Op("value"));
 
         Assert.False(batch.Results[0].Ok);
-        Assert.Equal(typeof(OverflowException).FullName, batch.Results[0].ErrorType);
+        Assert.Equal(typeof(GenServerException).FullName, batch.Results[0].ErrorType);
         Assert.Equal(max, batch.Results[1].Result);
     }
 

@@ -159,7 +159,7 @@ public sealed class IdempotencyTests(ITestOutputHelper output) : IDisposable
         var failed = await Counter($$"""{"value":{{max}}}""", Once("k1", "increment"), new Op("reset"), Once("k1", "increment"));
 
         Assert.False(failed.Results[0].Ok);
-        Assert.Equal(typeof(OverflowException).FullName, failed.Results[0].ErrorType);
+        Assert.Equal(typeof(GenServerException).FullName, failed.Results[0].ErrorType);
         Assert.True(failed.Results[2].Ok);
         Assert.Equal(1, Value(failed.State));
     }

@@ -22,10 +22,11 @@ public sealed class FunctionsMetadataTests
     {
         { "ServersCall", "post", "servers/{server}/{key}/call/{operation}", "Function" },
         { "ServersCast", "post", "servers/{server}/{key}/cast/{operation}", "Function" },
-        { "ServersGet", "get", "servers/{server}/{key}", "Function" },
-        { "ServersDelete", "delete", "servers/{server}/{key}", "Function" },
-        { "ServersList", "get", "servers/{server}", "Function" },
+        { "ServersGet", "get", "servers/{server}/{key}", "Admin" },
+        { "ServersDelete", "delete", "servers/{server}/{key}", "Admin" },
+        { "ServersList", "get", "servers/{server}", "Admin" },
         { "CallsGet", "get", "calls/{instanceId}", "Function" },
+        { "RateLimitCheck", "post", "ratelimit/{key}", "Function" },
         { "Health", "get", "health", "Anonymous" },
     };
 
@@ -81,13 +82,33 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void EveryHttpFunctionButHealth_RequiresAFunctionKey()
+    public void EveryHttpFunction_IsInTheContractTable()
     {
-        var anonymous = Functions.Keys
-            .Where(name => Trigger(name).GetProperty("type").GetString() == "httpTrigger")
-            .Where(name => Trigger(name).GetProperty("authLevel").GetString() != "Function");
+        var http = Functions.Keys.Where(name => Trigger(name).GetProperty("type").GetString() == "httpTrigger").Order(StringComparer.Ordinal);
 
-        Assert.Equal(["Health"], anonymous);
+        Assert.Equal(HttpFunctions.Select(row => (string)row[0]).Order(StringComparer.Ordinal), http);
+    }
+
+    [Fact]
+    public void OnlyTheOperatorSurface_NeedsTheAdminKey_AndOnlyHealthIsAnonymous()
+    {
+        var levels = Functions.Keys
+            .Where(name => Trigger(name).GetProperty("type").GetString() == "httpTrigger")
+            .ToLookup(name => Trigger(name).GetProperty("authLevel").GetString());
+
+        Assert.Equal(["Health"], levels["Anonymous"]);
+        Assert.Equal(["ServersDelete", "ServersGet", "ServersList"], levels["Admin"].Order(StringComparer.Ordinal));
+        Assert.Equal(Functions.Keys.Count(name => Trigger(name).GetProperty("type").GetString() == "httpTrigger") - 4, levels["Function"].Count());
+    }
+
+    [Fact]
+    public void NoRoute_UsesTheHostsReservedAdminPrefix()
+    {
+        var routes = Functions.Keys
+            .Where(name => Trigger(name).GetProperty("type").GetString() == "httpTrigger")
+            .Select(name => Trigger(name).GetProperty("route").GetString()!);
+
+        Assert.DoesNotContain(routes, r => r.StartsWith("admin", StringComparison.OrdinalIgnoreCase));
     }
 
     [Theory]
@@ -107,6 +128,7 @@ public sealed class FunctionsMetadataTests
 
         Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
         Assert.Equal("UseDevelopmentStorage=true", values.GetProperty("AzureWebJobsStorage").GetString());
+        Assert.Equal("true", values.GetProperty("OperatorApi__Enabled").GetString());
         Assert.DoesNotContain(values.EnumerateObject(), v => v.Value.ToString().Contains("AccountKey=", StringComparison.OrdinalIgnoreCase));
     }
 

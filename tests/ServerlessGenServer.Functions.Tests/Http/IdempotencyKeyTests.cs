@@ -80,7 +80,8 @@ public sealed class IdempotencyKeyTests
     [InlineData(" !\"#$%&'()*+,-./0123456789:;<=>?@AZ[\\]^_`az{|}~")]
     public async Task Cast_PrintableAsciiKey_IsAccepted(string key)
     {
-        var request = WithKey(HttpTest.Request(), key);
+        // Sent as an RFC 8941 String: quoted, with " and \ escaped.
+        var request = WithKey(HttpTest.Request(), "\"" + key.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"");
         var sent = ExpectOnceSignal(new EntityInstanceId("counter", "c1"));
 
         var answer = await Api().Cast(request, _clients.Client.Object, "counter", "c1", "increment").AnswerAsync(request);
@@ -110,7 +111,7 @@ public sealed class IdempotencyKeyTests
     [InlineData("a\u007fb", "not printable ASCII")]
     public async Task Cast_BadKey_Returns400WithoutSignalling(string key, string reason)
     {
-        var request = WithKey(HttpTest.Request(), key);
+        var request = WithKey(HttpTest.Request(), "\"" + key + "\"");
 
         var answer = await Api().Cast(request, _clients.Client.Object, "counter", "c1", "increment").AnswerAsync(request);
 
@@ -229,14 +230,14 @@ public sealed class IdempotencyKeyTests
     }
 
     [Fact]
-    public async Task Call_RepeatWhoseReplyWasNotKept_Returns409()
+    public async Task Call_RepeatWhoseReplyWasNotKept_Returns410()
     {
         var request = WithKey(HttpTest.Request(), "big");
         _clients.ExpectCall(Clients.Completed(CallOutcome.Failed(typeof(AlreadyAppliedException).FullName!, "'Get' was applied already with this idempotency key.")));
 
         var answer = await Api().Call(request, _clients.Client.Object, "cache", "c1", "stats").AnswerAsync(request);
 
-        var problem = answer.Problem(409);
+        var problem = answer.Problem(410);
         Assert.EndsWith(":already-applied", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
         Assert.Contains("applied already", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }

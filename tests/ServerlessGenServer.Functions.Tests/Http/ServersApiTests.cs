@@ -56,17 +56,30 @@ public sealed class ServersApiTests
     }
 
     [Fact]
-    public async Task Call_OperationThrew_Returns422WithTheError()
+    public async Task Call_OperationRaisedDeclaredError_Returns422WithItsMessage()
     {
         var request = HttpTest.Request();
-        var (_, instanceId) = _clients.ExpectCall(Clients.Completed(CallOutcome.Failed("System.OverflowException", "Arithmetic operation resulted in an overflow.")));
+        var (_, instanceId) = _clients.ExpectCall(Clients.Completed(CallOutcome.Failed(typeof(GenServerException).FullName!, "Adding 1 would overflow the counter.")));
 
         var answer = await _api.Call(request, _clients.Client.Object, "counter", "c1", "increment").AnswerAsync(request);
 
         var problem = answer.Problem(422);
-        Assert.Equal("Arithmetic operation resulted in an overflow.", problem.GetProperty("detail").GetString());
-        Assert.Equal("System.OverflowException", problem.GetProperty("errorType").GetString());
+        Assert.Equal("Adding 1 would overflow the counter.", problem.GetProperty("detail").GetString());
+        Assert.False(problem.TryGetProperty("errorType", out _));
         Assert.Equal(instanceId(), problem.GetProperty("instanceId").GetString());
+    }
+
+    [Fact]
+    public async Task Call_OperationFaulted_Returns500WithoutTheTypeOrMessage()
+    {
+        var request = HttpTest.Request();
+        _clients.ExpectCall(Clients.Completed(CallOutcome.Failed("System.OverflowException", "Arithmetic operation resulted in an overflow.")));
+
+        var answer = await _api.Call(request, _clients.Client.Object, "counter", "c1", "increment").AnswerAsync(request);
+
+        Assert.EndsWith(":server-fault", answer.Problem(500).GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Overflow", answer.Body, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("System.", answer.Body, StringComparison.Ordinal);
     }
 
     [Fact]
