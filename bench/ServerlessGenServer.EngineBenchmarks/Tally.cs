@@ -16,4 +16,4 @@ public sealed class Tally(TimeProvider time, ILogger<Tally> logger) : GenServer<
     protected override TallyState Init() => new();
 }
 
-public sealed record TallyState(long Total = 0) : GenServerState;
+public sealed record TallyState(long Total = 0);

@@ -28,7 +28,7 @@ public sealed class OfferTests
         Assert.Equal(["Read"], offered);
     }
 
-    private sealed record ProbeState : GenServerState;
+    private sealed record ProbeState;
 
     private sealed class Unoffered(TimeProvider time, ILogger<Unoffered> logger) : GenServer<ProbeState>(time, logger)
     {
