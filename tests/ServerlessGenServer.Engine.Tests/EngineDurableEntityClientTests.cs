@@ -115,7 +115,7 @@ public sealed class EngineDurableEntityClientTests(EngineFixture engine, ITestOu
         }
 
         Assert.Equal(ids.Select(i => i.Key).Order(), found.Select(e => e.Id.Key).Order());
-        Assert.All(found, e => Assert.Equal("{\"value\":1}", e.State.Value));
+        Assert.All(found, e => Assert.Equal("{\"$v\":1,\"state\":{\"value\":1}}", e.State.Value));
         Assert.Contains(continuations, c => c is not null);
         Assert.Equal(5, withoutState.Count);
         Assert.All(withoutState, e => Assert.False(e.IncludesState));

@@ -5,6 +5,7 @@ using ServerlessGenServer.Entities.GenServers;
 namespace ServerlessGenServer.Engine.Tests.TestServers.Versions.V1;
 
 /// <summary>Generation 1 of the test server <c>parcel</c>: its weight is a string, and its timer sends <c>Ping</c>.</summary>
+[Offer]
 public sealed class Parcel(TimeProvider time, ILogger<Parcel> logger) : GenServer<ParcelState>(time, logger)
 {
     public void Weigh([Required] string grams) => State = State with { Weight = grams };

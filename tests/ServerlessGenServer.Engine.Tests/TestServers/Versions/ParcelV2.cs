@@ -9,6 +9,7 @@ namespace ServerlessGenServer.Engine.Tests.TestServers.Versions.V2;
 /// Generation 2 of the test server <c>parcel</c>: the weight became a number of grams (a changed member type), and
 /// <c>Ping</c> was renamed <c>Pinged</c>, so timers armed by generation 1 still reach it.
 /// </summary>
+[Offer]
 public sealed class Parcel(TimeProvider time, ILogger<Parcel> logger) : GenServer<ParcelState>(time, logger)
 {
     protected override int StateVersion => 2;
