@@ -26,12 +26,16 @@ namespace ServerlessGenServer.LocalHost;
 /// </summary>
 public sealed partial class LocalFunctionsHost : IAsyncDisposable
 {
+    private static readonly TimeSpan EngineStopTimeout = TimeSpan.FromSeconds(15);
     private readonly WebApplication _app;
+    private readonly ILogger _logger;
     private bool _stopped;
 
-    private LocalFunctionsHost(WebApplication app, EngineHost engine, HttpFunctionRouter router, IConfiguration configuration, Uri baseAddress)
+    private LocalFunctionsHost(
+        WebApplication app, EngineHost engine, HttpFunctionRouter router, IConfiguration configuration, Uri baseAddress, ILogger logger)
     {
         _app = app;
+        _logger = logger;
         Engine = engine;
         Router = router;
         Configuration = configuration;
@@ -98,7 +102,7 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
             await web.StartAsync(cancellation);
             var bound = new Uri(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             var baseAddress = new Uri($"http://localhost:{bound.Port}/");
-            var host = new LocalFunctionsHost(web, engine, router, configuration, baseAddress);
+            var host = new LocalFunctionsHost(web, engine, router, configuration, baseAddress, logger);
             var keyedRoutes = router.Routes.Count(r => !r.AuthLevel.Equals("Anonymous", StringComparison.OrdinalIgnoreCase));
             LogStarted(logger, baseAddress, engine.Options.TaskHubName, keyedRoutes);
             if (ownsLoggerFactory)
@@ -125,7 +129,16 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
 
         _stopped = true;
         await _app.StopAsync();
-        await Engine.DisposeAsync();
+        try
+        {
+            // A graceful engine stop waits on storage; with storage gone it would wait for ever.
+            await Engine.DisposeAsync().AsTask().WaitAsync(EngineStopTimeout);
+        }
+        catch (TimeoutException)
+        {
+            LogEngineStopTimedOut(_logger, EngineStopTimeout.TotalSeconds);
+        }
+
         await _app.DisposeAsync();
     }
 
@@ -226,4 +239,7 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Local host listening on {BaseAddress} (task hub {TaskHub}). Function keys are not enforced, as with func start: {KeyedRoutes} routes declare authLevel Function and are open")]
     private static partial void LogStarted(ILogger logger, Uri baseAddress, string taskHub, int keyedRoutes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The engine did not stop within {Seconds} s (is storage still reachable?); leaving it")]
+    private static partial void LogEngineStopTimedOut(ILogger logger, double seconds);
 }
