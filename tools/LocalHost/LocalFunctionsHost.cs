@@ -74,7 +74,8 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
             LogFromEnvironment(logger, name);
         }
 
-        var app = Assembly.LoadFrom(Path.Combine(output, functions[0].ScriptFile));
+        // The app assembly this host was built with (a project reference), named by the metadata's scriptFile.
+        var app = Assembly.Load(new AssemblyName(Path.GetFileNameWithoutExtension(functions[0].ScriptFile)));
         CheckEngineFunctions(functions);
         var router = HttpFunctionRouter.Create(functions, app, hostJson.RoutePrefix, loggerFactory.CreateLogger<HttpFunctionRouter>());
 
