@@ -31,13 +31,15 @@ if (!existsSync(azuriteJs)) {
 }
 
 mkdirSync(data, { recursive: true });
+// Azurite runs in a process group of its own, so a Ctrl+C in the terminal reaches only this script and the host:
+// the script stops Azurite after the host, which still writes to storage while it stops.
 const azurite = start('Azurite', process.execPath, [azuriteJs, '--silent', '--disableTelemetry', '--location', data,
   '--blobHost', '127.0.0.1', '--blobPort', blobPort, '--queueHost', '127.0.0.1', '--queuePort', queuePort,
-  '--tableHost', '127.0.0.1', '--tablePort', tablePort, '--skipApiVersionCheck', '--loose']);
+  '--tableHost', '127.0.0.1', '--tablePort', tablePort, '--skipApiVersionCheck', '--loose'], process.env, { detached: true });
 console.log(`Azurite: blob 127.0.0.1:${blobPort}, queue :${queuePort}, table :${tablePort} (data in ${data})`);
 
 // The default ports are what UseDevelopmentStorage=true (local.settings.json) means; others need explicit endpoints.
-const env = { ...process.env, FUNCTIONS_WORKER_RUNTIME: 'dotnet-isolated' };
+const env = { ...process.env };
 if (blobPort !== '10000' || queuePort !== '10001' || tablePort !== '10002') {
   const account = 'devstoreaccount1';
   // The emulator's well-known development key: public and documented, not a secret.
@@ -58,7 +60,7 @@ if (azuriteOnly) {
     console.log(`Host: Azure Functions Core Tools (func found at ${func}).`);
     await build(join(root, 'src', 'Functions'));
     // The host runs the build output: host.json, local.settings.json and functions.metadata are all there.
-    start('func', func, ['start', '--script-root', functionsOutput, '--port', port], env);
+    start('func', func, ['start', '--script-root', functionsOutput, '--port', port], { ...env, FUNCTIONS_WORKER_RUNTIME: 'dotnet-isolated' });
   } else {
     console.log('Host: the local host (tools/LocalHost), because Azure Functions Core Tools (func) are not on the PATH.');
     console.log('      It serves the same functions.metadata on the real Durable Task engine; function keys are not checked.');
@@ -88,9 +90,9 @@ async function build(project) {
   }
 }
 
-function start(name, command, commandArgs, childEnv = process.env) {
+function start(name, command, commandArgs, childEnv = process.env, options = {}) {
   if (stopping) return null;
-  const child = spawn(command, commandArgs, { stdio: 'inherit', env: childEnv });
+  const child = spawn(command, commandArgs, { stdio: 'inherit', env: childEnv, ...options });
   children.add(child);
   child.on('exit', (code, signal) => {
     children.delete(child);

@@ -9,7 +9,7 @@ namespace ServerlessGenServer.EndToEnd.Tests;
 
 /// <summary>
 /// `npm start` where Core Tools are not installed (PATH holds only node and dotnet): it chooses the local host, serves
-/// GET /api/health, and on SIGINT stops every process it started, checked by PID.
+/// GET /api/health, and on Ctrl+C (SIGINT to its process group) stops every process it started, checked by PID.
 /// </summary>
 public sealed class NpmStartTests
 {
@@ -33,19 +33,20 @@ public sealed class NpmStartTests
         var data = Directory.CreateTempSubdirectory("npmstart-");
         var port = FreePort();
         var azuritePorts = string.Join(',', FreePort(), FreePort(), FreePort());
-        var info = new ProcessStartInfo("node")
+        // setsid: the script leads a process group of its own, which gets the SIGINT as a terminal's Ctrl+C would send it.
+        var info = new ProcessStartInfo("setsid")
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "scripts/start.mjs", "--no-build", "--port", Text(port), "--azurite-ports", azuritePorts, "--azurite-location", data.FullName })
+        foreach (var argument in new[] { "node", "scripts/start.mjs", "--no-build", "--port", Text(port), "--azurite-ports", azuritePorts, "--azurite-location", data.FullName })
         {
             info.ArgumentList.Add(argument);
         }
 
-        info.Environment["PATH"] = string.Join(Path.PathSeparator, new[] { Which("node"), Which("dotnet") }.Select(Path.GetDirectoryName).Distinct());
+        info.Environment["PATH"] = string.Join(Path.PathSeparator, new[] { Which("node"), Which("dotnet"), Which("setsid") }.Select(Path.GetDirectoryName).Distinct());
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var script = Process.Start(info)!;
         script.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
@@ -61,7 +62,7 @@ public sealed class NpmStartTests
             descendants = Descendants(script.Id);
             Assert.True(descendants.Count >= 2, $"expected Azurite and the local host under the script, found {descendants.Count}");
 
-            Signal(script.Id, "INT");
+            Signal(-script.Id, "INT"); // the whole group, as Ctrl+C
             using var stop = new CancellationTokenSource(StopTimeout);
             await script.WaitForExitAsync(stop.Token);
 
@@ -129,7 +130,7 @@ public sealed class NpmStartTests
 
     private static void Signal(int pid, string signal)
     {
-        using var kill = Process.Start("kill", [$"-{signal}", Text(pid)]);
+        using var kill = Process.Start("kill", [$"-{signal}", "--", Text(pid)]);
         kill.WaitForExit();
     }
 

@@ -232,6 +232,7 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
         .SetMinimumLevel(LogLevel.Information)
         .AddFilter("DurableTask", LogLevel.Warning)
         .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+        .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
         .AddFilter("Azure", LogLevel.Warning));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Setting {Name} comes from the environment (it overrides local.settings.json)")]
