@@ -41,7 +41,7 @@ public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterO
         var now = NowMs;
         var buckets = State.Buckets;
         var known = buckets.TryGetValue(request.Key, out var bucket);
-        var tokens = known ? bucket!.TokensAt(now, _options) : _options.Capacity;
+        var tokens = Math.Min(known ? bucket!.TokensAt(now, _options) : _options.Capacity, Ungranted(request.Key, now));
         var allowed = tokens + TokenBucket.Tolerance >= request.Cost;
         if (allowed)
         {

@@ -21,6 +21,11 @@ public sealed record RateLimiterState : GenServerState
     [JsonPropertyName("d")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? RefillDueMs { get; set; }
+
+    /// <summary>The token grants not yet returned or expired, by key (RateLimiter.Grants.cs); null when there are none.</summary>
+    [JsonPropertyName("g")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, List<TokenGrant>>? Grants { get; set; }
 }
 
 /// <summary>
