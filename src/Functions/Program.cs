@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessGenServer.Entities.GenServers;
 using ServerlessGenServer.Functions.Client;
+using ServerlessGenServer.Functions.RateLimiting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
@@ -13,5 +14,6 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(GenServerJson.Options));
 builder.Services.AddGenServers(builder.Configuration);
 builder.Services.AddSingleton<GenServerClient>();
+builder.Services.AddLocalRateLimiter(builder.Configuration);
 
 builder.Build().Run();
