@@ -26,9 +26,10 @@ public sealed record GrantRequest(
 
 /// <summary>
 /// The reply of <see cref="RateLimiter.Grant"/>: the check's answer (as <see cref="RateLimiter.Check"/> gives it, after the
-/// grant was taken) and the tokens granted, 0 when the check was denied or the shard holds too many grants.
+/// grant was taken), the tokens granted (0 when the check was denied or the shard holds too many grants), and the exact
+/// tokens left in the bucket, fractions included, from which the caller can tell when any cost will be allowed again.
 /// </summary>
-public sealed record GrantReply(CheckReply Check, int Granted);
+public sealed record GrantReply(CheckReply Check, int Granted, double Tokens);
 
 /// <summary>The input of <see cref="RateLimiter.ReturnGrant"/>: the unused tokens of a grant the caller will not use again.</summary>
 public sealed record GrantReturn(

@@ -61,7 +61,7 @@ public sealed partial class RateLimiter
             Limit: _options.Capacity,
             RetryAfterMs: allowed ? 0 : TokenBucket.MsUntil(tokens, request.Cost, _options),
             ResetMs: TokenBucket.MsUntil(tokens, _options.Capacity, _options));
-        return new GrantReply(check, granted);
+        return new GrantReply(check, granted, tokens);
     }
 
     /// <summary>handle_cast({:return_grant, key, id, tokens}): puts a grant's unused tokens back. An unknown or expired grant does nothing.</summary>

@@ -148,22 +148,30 @@ public sealed class LocalRateLimiter
         }
     }
 
-    // Memory's answer: a cached denial of at most this cost, or tokens from a live grant; null when the shard must answer.
+    // Memory's answer: tokens from a live grant, or a denial while the bucket cannot have the cost (what the shard last
+    // said it held, plus its refill since, plus this worker's own grant); null when the shard must answer.
     private CheckReply? Answer(KeyState entry, int cost, long now)
     {
-        if (_local.DenialCache && now < entry.DeniedUntilMs && cost >= entry.DeniedCost)
-        {
-            return new CheckReply(false, entry.DeniedRemaining, _limiter.Capacity,
-                entry.DeniedForGood ? null : entry.DeniedUntilMs - now, MsUntil(entry.ResetAtMs, now));
-        }
-
-        if (entry.GrantId is not null && now < entry.GrantUsableUntilMs && entry.GrantTokens >= cost)
+        var held = entry.GrantId is not null && now < entry.GrantUsableUntilMs ? entry.GrantTokens : 0;
+        if (held >= cost)
         {
             entry.GrantTokens -= cost;
             return new CheckReply(true, entry.GrantTokens, _limiter.Capacity, 0, MsUntil(entry.ResetAtMs, now));
         }
 
-        return null;
+        if (!_local.DenialCache || entry.LevelAtMs is not { } levelAt)
+        {
+            return null;
+        }
+
+        // A bucket that never refills has no retry time: its level is trusted as long as a grant could hold tokens back.
+        var until = TokenBucket.MsUntil(entry.Level + held, cost, _limiter) is { } wait
+            ? levelAt + wait
+            : levelAt + (long)_local.GrantLifetime.TotalMilliseconds;
+        return now < until
+            ? new CheckReply(false, (int)Math.Floor(entry.Level + held + TokenBucket.Tolerance), _limiter.Capacity,
+                _limiter.RefillPerSecond > 0 ? until - now : null, MsUntil(entry.ResetAtMs, now))
+            : null;
     }
 
     // The shard call for this check: it hands back the rest of the current grant, and asks for the demand seen since the
@@ -188,26 +196,15 @@ public sealed class LocalRateLimiter
         return request;
     }
 
-    // Times are counted from when the request was sent: the shard answered later, so each cached time is at or before
-    // the shard's own (a denial never outlasts the shard's retry time; a grant stops before the shard releases it).
+    // Times are counted from when the request was sent: the shard answered later, so the level is dated at or before
+    // the shard's time (a denial never outlasts the shard's retry time; a grant stops before the shard releases it).
     private void Remember(KeyState entry, GrantRequest request, GrantReply reply, long sentMs)
     {
-        var check = reply.Check;
-        entry.ResetAtMs = check.ResetMs is { } reset ? sentMs + reset : null;
-        if (check.Allowed)
+        (entry.Level, entry.LevelAtMs) = (reply.Tokens, sentMs);
+        entry.ResetAtMs = reply.Check.ResetMs is { } reset ? sentMs + reset : null;
+        if (reply.Granted > 0)
         {
-            entry.DeniedUntilMs = 0;
-            if (reply.Granted > 0)
-            {
-                (entry.GrantId, entry.GrantTokens, entry.GrantUsableUntilMs) = (request.GrantId, reply.Granted, sentMs + UsableMs);
-            }
-        }
-        else if (_local.DenialCache)
-        {
-            // A bucket that never refills has no retry time: its denial is kept as long as a grant could hold tokens back.
-            entry.DeniedForGood = check.RetryAfterMs is null;
-            entry.DeniedUntilMs = sentMs + (check.RetryAfterMs ?? (long)_local.GrantLifetime.TotalMilliseconds);
-            (entry.DeniedCost, entry.DeniedRemaining) = (request.Cost, check.Remaining);
+            (entry.GrantId, entry.GrantTokens, entry.GrantUsableUntilMs) = (request.GrantId, reply.Granted, sentMs + UsableMs);
         }
     }
 
@@ -234,7 +231,7 @@ public sealed class LocalRateLimiter
         return _keys.TryGetValue(key, out var other) ? other : Entry(key);
     }
 
-    // At the bound: first the entries that hold nothing (no live grant, no live denial, no call in flight), then the least
+    // At the bound: first the entries that hold nothing (no live grant, no recent level, no call in flight), then the least
     // recently used. An evicted grant's tokens are not returned: they are released with the grant's lifetime.
     private void MakeRoom(long size)
     {
@@ -248,7 +245,8 @@ public sealed class LocalRateLimiter
             var now = NowMs;
             foreach (var (key, entry) in _keys)
             {
-                if (entry.InFlight is null && now >= entry.DeniedUntilMs && (entry.GrantId is null || now >= entry.GrantUsableUntilMs))
+                if (entry.InFlight is null && (entry.GrantId is null || now >= entry.GrantUsableUntilMs) &&
+                    (entry.LevelAtMs is null || now - entry.LevelAtMs > (long)_local.GrantLifetime.TotalMilliseconds))
                 {
                     Remove(key);
                 }
@@ -295,13 +293,10 @@ public sealed class LocalRateLimiter
 
         public long GrantUsableUntilMs { get; set; }
 
-        public long DeniedUntilMs { get; set; }
+        /// <summary>The bucket's tokens (besides this worker's grant) as the shard last said, dated <see cref="LevelAtMs"/>.</summary>
+        public double Level { get; set; }
 
-        public bool DeniedForGood { get; set; }
-
-        public int DeniedCost { get; set; }
-
-        public int DeniedRemaining { get; set; }
+        public long? LevelAtMs { get; set; }
 
         public long? ResetAtMs { get; set; }
     }

@@ -20,7 +20,7 @@ public sealed class RateLimiterGrantTests : IDisposable
     {
         var reply = await Grant("k", cost: 1, extra: 5);
 
-        Assert.Equal(new GrantReply(new CheckReply(true, 4, 10, 0, 3_000), 5), reply);
+        Assert.Equal(new GrantReply(new CheckReply(true, 4, 10, 0, 3_000), 5, 4), reply);
         Assert.Equal(4, await AdmittedOfBurst("k"));
     }
 
@@ -42,7 +42,7 @@ public sealed class RateLimiterGrantTests : IDisposable
 
         var reply = await Grant("k", cost: 2, extra: 5);
 
-        Assert.Equal(new GrantReply(new CheckReply(false, 0, 10, 900, 4_900), 0), reply);
+        Assert.Equal(new GrantReply(new CheckReply(false, 0, 10, 900, 4_900), 0, 0.2), reply);
     }
 
     [Fact]
