@@ -8,6 +8,7 @@ using ServerlessGenServer.EngineBenchmarks;
 
 // dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short]
 // Starts Azurite (installing it from package.json if needed) and the engine host; writes bench/results/engine-{mode}.json.
+// With --ratelimit it runs only the rate-limit phases (bench/results/ratelimit-{mode}.json).
 var isShort = args.Contains("--short");
 var mode = isShort ? "short" : "full";
 const int SenderTasks = 32;
@@ -21,6 +22,13 @@ EngineHostOptions NewOptions() => new()
     TaskHubName = TaskHubNames.Unique("bench"),
     ExtraServers = [typeof(Stamp)],
 };
+
+if (args.Contains("--ratelimit"))
+{
+    // dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks -- --ratelimit [--short]
+    await RateLimitBench.RunAsync(NewOptions(), cpu, isShort);
+    return;
+}
 
 var throughput = new SignalThroughput(NewOptions, cpu);
 var signals = new List<SignalResult>();
