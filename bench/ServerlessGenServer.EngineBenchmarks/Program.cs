@@ -6,8 +6,9 @@ using ServerlessGenServer.Engine.Azurite;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.EngineBenchmarks;
 
-// dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short] [--calls | --call-settings]
+// dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short] [--calls | --call-settings | --ratelimit]
 // Starts Azurite (installing it from package.json if needed) and the engine host; writes bench/results/engine-{mode}.json.
+// With --ratelimit it runs only the rate-limit phases (bench/results/ratelimit-{mode}.json).
 var isShort = args.Contains("--short");
 var mode = isShort ? "short" : "full";
 const int SenderTasks = 32;
@@ -82,6 +83,13 @@ if (args.Contains("--calls"))
     await File.WriteAllTextAsync(callsPath, JsonSerializer.Serialize(new { Mode = mode, Date = DateTimeOffset.UtcNow, Rows = rows },
         new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n");
     Console.WriteLine($"Results: {callsPath}");
+    return;
+}
+
+if (args.Contains("--ratelimit"))
+{
+    // dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks -- --ratelimit [--short]
+    await RateLimitBench.RunAsync(NewOptions(), cpu, isShort);
     return;
 }
 

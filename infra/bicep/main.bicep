@@ -70,6 +70,19 @@ param RateLimiter__Shards int = 16
 @maxValue(100000)
 param RateLimiter__MaxKeysPerShard int = 10000
 
+@description('App setting RateLimiter__Local__DenialCache: each worker answers a key from the shard\'s last level until its exact retry time.')
+param RateLimiter__Local__DenialCache bool = true
+
+@description('App setting RateLimiter__Local__Grants: each worker takes grants of tokens for hot keys and admits from them in memory.')
+param RateLimiter__Local__Grants bool = true
+
+@description('App setting RateLimiter__Local__MaxGrant: the most tokens one grant asks for.')
+@minValue(1)
+param RateLimiter__Local__MaxGrant int = 100
+
+@description('App setting RateLimiter__Local__GrantLifetime: how long a grant holds (a TimeSpan); a dead worker\'s grant is released after it.')
+param RateLimiter__Local__GrantLifetime string = '00:00:05'
+
 @description('App setting RATELIMITER_REFILL_SCHEDULE: NCRONTAB (six fields, with seconds) of the timer that compacts rate-limiter shards.')
 param RATELIMITER_REFILL_SCHEDULE string = '0 */5 * * * *'
 
@@ -125,6 +138,10 @@ var appSettings = {
   RateLimiter__RefillPerSecond: '${RateLimiter__RefillPerSecondMilli / 1000}.${padLeft(string(RateLimiter__RefillPerSecondMilli % 1000), 3, '0')}'
   RateLimiter__Shards: string(RateLimiter__Shards)
   RateLimiter__MaxKeysPerShard: string(RateLimiter__MaxKeysPerShard)
+  RateLimiter__Local__DenialCache: string(RateLimiter__Local__DenialCache)
+  RateLimiter__Local__Grants: string(RateLimiter__Local__Grants)
+  RateLimiter__Local__MaxGrant: string(RateLimiter__Local__MaxGrant)
+  RateLimiter__Local__GrantLifetime: RateLimiter__Local__GrantLifetime
   RATELIMITER_REFILL_SCHEDULE: RATELIMITER_REFILL_SCHEDULE
   TIMER_WATCHDOG_SCHEDULE: TIMER_WATCHDOG_SCHEDULE
   Cache__MaxEntries: string(Cache__MaxEntries)

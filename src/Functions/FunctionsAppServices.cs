@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ServerlessGenServer.Entities.GenServers;
 using ServerlessGenServer.Functions.Client;
 using ServerlessGenServer.Functions.Http;
+using ServerlessGenServer.Functions.RateLimiting;
 
 namespace ServerlessGenServer.Functions;
 
@@ -15,6 +16,7 @@ public static class FunctionsAppServices
         services.AddOptions<CallOptions>().Bind(configuration.GetSection(CallOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OperatorApiOptions>().Bind(configuration.GetSection(OperatorApiOptions.Section));
         services.AddSingleton<GenServerClient>();
+        services.AddLocalRateLimiter(configuration);
         services.AddSingleton<ErrorContract>();
         return services;
     }

@@ -47,7 +47,7 @@ public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterO
         var now = NowMs;
         var buckets = State.Buckets;
         var known = buckets.TryGetValue(request.Key, out var bucket);
-        var tokens = known ? bucket!.TokensAt(now, _options) : _options.Capacity;
+        var tokens = Math.Min(known ? bucket!.TokensAt(now, _options) : _options.Capacity, Ungranted(request.Key, now));
         var allowed = tokens + TokenBucket.Tolerance >= request.Cost;
         if (allowed)
         {
@@ -84,6 +84,7 @@ public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterO
             return;
         }
 
+        PruneGrants(NowMs);
         var dropped = Compact(NowMs);
         LogCompacted(Logger, Context.Id.Key, dropped, State.Buckets.Count);
         if (State.Buckets.Count == 0)

@@ -11,6 +11,11 @@ public sealed record RateLimiterState
     /// <summary>The buckets that are not full, by key. At most <see cref="RateLimiterOptions.MaxKeysPerShard"/>.</summary>
     [JsonPropertyName("b")]
     public Dictionary<string, TokenBucket> Buckets { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The token grants not yet returned or expired, by key (RateLimiter.Grants.cs); null when there are none.</summary>
+    [JsonPropertyName("g")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, List<TokenGrant>>? Grants { get; set; }
 }
 
 /// <summary>

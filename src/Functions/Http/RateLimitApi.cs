@@ -9,6 +9,7 @@ using ServerlessGenServer.Entities.Calls;
 using ServerlessGenServer.Entities.GenServers;
 using ServerlessGenServer.Entities.RateLimiting;
 using ServerlessGenServer.Functions.Client;
+using ServerlessGenServer.Functions.RateLimiting;
 
 namespace ServerlessGenServer.Functions.Http;
 
@@ -17,7 +18,7 @@ namespace ServerlessGenServer.Functions.Http;
 /// 429 (denied) with the IETF draft's <c>RateLimit-Policy</c> and <c>RateLimit</c> fields, the legacy
 /// <c>X-RateLimit-*</c> headers and, on 429, <c>Retry-After</c>.
 /// </summary>
-public sealed class RateLimitApi(GenServerClient genServers, IOptions<RateLimiterOptions> options)
+public sealed class RateLimitApi(GenServerClient genServers, IOptions<RateLimiterOptions> options, LocalRateLimiter? local = null)
 {
     /// <summary>The one quota policy's name in the RateLimit-Policy and RateLimit fields.</summary>
     public const string PolicyName = "default";
@@ -53,6 +54,15 @@ public sealed class RateLimitApi(GenServerClient genServers, IOptions<RateLimite
         if (problem is not null)
         {
             return problem;
+        }
+
+        if (local is { Enabled: true })
+        {
+            // The in-memory path (docs/ratelimiter.md): a cached denial, a grant's tokens, or one Grant call on the shard.
+            var decision = await local.CheckAsync(client, key, cost, timeout, request.HttpContext.RequestAborted);
+            return decision.Reply is { } fast
+                ? WithHeaders(fast.Allowed ? ApiResult.Ok(fast) : Denied(fast), fast)
+                : CallsApi.Answer(request, decision.Call!, timeout);
         }
 
         var shard = RateLimitShards.For(key, _options.Shards).ToString(CultureInfo.InvariantCulture);

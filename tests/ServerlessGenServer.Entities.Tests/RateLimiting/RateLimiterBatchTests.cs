@@ -140,12 +140,12 @@ public sealed class RateLimiterBatchTests : IDisposable
     }
 
     [Fact]
-    public void Registry_RateLimiter_OffersCheckAsACallAndRefillOnlyInternally()
+    public void Registry_RateLimiter_OffersCheckAndGrantAsCallsAndRefillOnlyInternally()
     {
         Assert.True(GenServerRegistry.Default.TryGet("ratelimiter", out var limiter));
 
         Assert.Equal(
-            ["Check:Call:False", "Refill:Cast:True"],
+            ["Check:Call:False", "Grant:Call:False", "Refill:Cast:True", "ReturnGrant:Cast:False"],
             limiter.Operations.All.Select(o => $"{o.Name}:{o.Kind}:{o.IsInfo}").Order(StringComparer.Ordinal));
     }
 
