@@ -37,7 +37,7 @@ if (args.Contains("--settings"))
         ("controlQueueBufferThreshold 256", o => o with { ControlQueueBufferThreshold = 256 }),
     ];
     var rows = new List<SettingsRow>();
-    foreach (var (name, apply) in variants)
+    foreach (var (name, apply) in args.Contains("--memory-only") ? [] : variants)
     {
         Console.WriteLine($"settings: {name}...");
         rows.Add(await sweep.RunAsync(name, "disk", apply(NewOptions() with { ExtraServers = [typeof(Tally)] })));
@@ -47,7 +47,7 @@ if (args.Contains("--settings"))
     await using (var inMemory = await AzuriteServer.StartAsync(inMemoryPersistence: true))
     {
         Console.WriteLine("settings: as shipped, Azurite --inMemoryPersistence...");
-        var memoryCpu = CpuMeter.ForAzurite(inMemory.DataDirectory);
+        var memoryCpu = CpuMeter.ForAzurite(FormattableString.Invariant($"--queuePort {inMemory.QueuePort} "));
         var memorySweep = new SettingsSweep(inMemory.ConnectionString, memoryCpu, isShort);
         rows.Add(await memorySweep.RunAsync("as shipped", "memory", NewOptions() with { ConnectionString = inMemory.ConnectionString, ExtraServers = [typeof(Tally)] }));
         Console.WriteLine($"  {rows[^1]}");

@@ -235,7 +235,6 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         {
             Path.Combine(_repositoryRoot, ScriptRelativePath),
             "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
-            "--location", DataDirectory,
             "--blobHost", "127.0.0.1", "--blobPort", Port(BlobPort),
             "--queueHost", "127.0.0.1", "--queuePort", Port(QueuePort),
             "--tableHost", "127.0.0.1", "--tablePort", Port(TablePort),
@@ -244,9 +243,11 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        if (InMemoryPersistence)
+        // Azurite refuses --location together with --inMemoryPersistence.
+        info.ArgumentList.Add(InMemoryPersistence ? "--inMemoryPersistence" : "--location");
+        if (!InMemoryPersistence)
         {
-            info.ArgumentList.Add("--inMemoryPersistence"); // --location still names the process (and its debug files)
+            info.ArgumentList.Add(DataDirectory);
         }
 
         return info;
