@@ -63,7 +63,7 @@ public sealed class CallComparison(EngineHost host, CpuMeter cpu)
     }
 
     /// <summary>Plain SDK queue traffic at <paramref name="concurrency"/>: each worker sends, receives and deletes one message.</summary>
-    public async Task<AzuriteCeilingRow> CeilingAsync(string connectionString, int rounds, int concurrency)
+    public static async Task<AzuriteCeilingRow> CeilingAsync(string connectionString, CpuMeter cpu, int rounds, int concurrency)
     {
         var queue = new QueueClient(connectionString, $"ceiling{Guid.NewGuid():N}"[..20]);
         await queue.CreateAsync();

@@ -6,7 +6,7 @@ using ServerlessGenServer.Engine.Azurite;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.EngineBenchmarks;
 
-// dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short] [--calls | --call-settings | --ratelimit]
+// dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short] [--calls | --settings | --soak | --ratelimit]
 // Starts Azurite (installing it from package.json if needed) and the engine host; writes bench/results/engine-{mode}.json.
 // With --ratelimit it runs only the rate-limit phases (bench/results/ratelimit-{mode}.json).
 var isShort = args.Contains("--short");
@@ -23,35 +23,68 @@ EngineHostOptions NewOptions() => new()
     ExtraServers = [typeof(Stamp)],
 };
 
-if (args.Contains("--call-settings"))
+if (args.Contains("--settings"))
 {
-    // The coalesced call path against the engine settings host.json sets, one host per setting, same load.
-    var rows = new List<object>();
+    // Engine settings host.json can set, one fresh task hub per setting, the same load each time; "as shipped" first and
+    // last, so drift from the other load on the machine shows. The in-memory Azurite is a second emulator of its own.
+    var sweep = new SettingsSweep(azurite.ConnectionString, cpu, isShort);
     (string Name, Func<EngineHostOptions, EngineHostOptions> Apply)[] variants =
     [
-        ("as shipped (4 partitions, batch 50, polling 1 s)", o => o),
+        ("as shipped", o => o),
         ("partitionCount 1", o => o with { PartitionCount = 1 }),
-        ("partitionCount 8", o => o with { PartitionCount = 8 }),
+        ("partitionCount 16", o => o with { PartitionCount = 16 }),
         ("maxEntityOperationBatchSize 200", o => o with { MaxEntityOperationBatchSize = 200 }),
         ("maxQueuePollingInterval 0.1 s", o => o with { MaxQueuePollingInterval = TimeSpan.FromMilliseconds(100) }),
+        ("controlQueueBufferThreshold 256", o => o with { ControlQueueBufferThreshold = 256 }),
     ];
-    foreach (var (name, apply) in variants)
+    var rows = new List<SettingsRow>();
+    foreach (var (name, apply) in args.Contains("--memory-only") ? [] : variants)
     {
-        await using var settingsHost = await EngineHost.StartAsync(apply(NewOptions() with { ExtraServers = [typeof(Tally)] }));
-        var comparison = new CallComparison(settingsHost, cpu);
-        await comparison.RunAsync("new", 50, 8, 1);
-        foreach (var entities in new[] { 1, 16 })
-        {
-            var row = await comparison.RunAsync("new", isShort ? 400 : 1_000, 32, entities);
-            rows.Add(new { Setting = name, Row = row });
-            Console.WriteLine($"  {name}: {row}");
-        }
+        Console.WriteLine($"settings: {name}...");
+        rows.Add(await sweep.RunAsync(name, "disk", apply(NewOptions() with { ExtraServers = [typeof(Tally)] })));
+        Console.WriteLine($"  {rows[^1]}");
     }
 
-    var settingsPath = Path.Combine(RepositoryRoot.Find(), "bench", "results", $"call-settings-{mode}.json");
-    await File.WriteAllTextAsync(settingsPath, JsonSerializer.Serialize(new { Mode = mode, Date = DateTimeOffset.UtcNow, Rows = rows },
-        new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n");
-    Console.WriteLine($"Results: {settingsPath}");
+    await using (var inMemory = await AzuriteServer.StartAsync(inMemoryPersistence: true))
+    {
+        Console.WriteLine("settings: as shipped, Azurite --inMemoryPersistence...");
+        var memoryCpu = CpuMeter.ForAzurite(FormattableString.Invariant($"--queuePort {inMemory.QueuePort} "));
+        var memorySweep = new SettingsSweep(inMemory.ConnectionString, memoryCpu, isShort);
+        rows.Add(await memorySweep.RunAsync("as shipped", "memory", NewOptions() with { ConnectionString = inMemory.ConnectionString, ExtraServers = [typeof(Tally)] }));
+        Console.WriteLine($"  {rows[^1]}");
+    }
+
+    Report.PrintSettings(rows);
+    await WriteResultsAsync($"settings-{mode}.json", new { Mode = mode, Date = DateTimeOffset.UtcNow, LoadAverage = LoadAverage(), Rows = rows });
+    return;
+}
+
+if (args.Contains("--soak"))
+{
+    // 10,000 calls to one entity (the CI soak test does 2,000), then its drained backlogs at 500 and 5,000 beside Azurite's.
+    var soakCalls = isShort ? 2_000 : 10_000;
+    SoakResult soak;
+    await using (var soakHost = await EngineHost.StartAsync(NewOptions() with { ExtraServers = [typeof(Tally)] }))
+    {
+        await new CallComparison(soakHost, cpu).RunAsync("new", 50, 8, 1);
+        Console.WriteLine($"soak: {soakCalls} calls, 16 callers, one entity...");
+        soak = await new CallSoak(soakHost, azurite.ConnectionString, cpu).RunAsync(soakCalls, 16);
+        Console.WriteLine($"  {soak}");
+    }
+
+    var sweep = new SettingsSweep(azurite.ConnectionString, cpu, isShort);
+    var drains = new List<object>();
+    foreach (var depth in isShort ? new[] { 500 } : [500, 5_000])
+    {
+        Console.WriteLine($"drain: {depth} signals into one entity, then Azurite's own drain at that depth...");
+        var drain = await sweep.DrainAsync(NewOptions(), depth);
+        var ceiling = await sweep.DrainCeilingAsync(depth);
+        drains.Add(new { Drain = drain, Ceiling = ceiling, OfLimit = Math.Round(drain.PerSecond / ceiling.MessagesPerSecond, 2) });
+        Console.WriteLine($"  {drain}{Environment.NewLine}  {ceiling}");
+    }
+
+    Report.PrintSoak(soak);
+    await WriteResultsAsync($"soak-{mode}.json", new { Mode = mode, Date = DateTimeOffset.UtcNow, LoadAverage = LoadAverage(), Soak = soak, Drains = drains });
     return;
 }
 
@@ -74,7 +107,7 @@ if (args.Contains("--calls"))
             Console.WriteLine($"  {row}");
         }
 
-        var ceiling = await comparison.CeilingAsync(azurite.ConnectionString, isShort ? 1_000 : 3_000, concurrency);
+        var ceiling = await CallComparison.CeilingAsync(azurite.ConnectionString, cpu, isShort ? 1_000 : 3_000, concurrency);
         rows.Add(ceiling);
         Console.WriteLine($"  {ceiling}");
     }
@@ -168,3 +201,12 @@ await File.WriteAllTextAsync(path, JsonSerializer.Serialize(
     new { Mode = mode, Date = DateTimeOffset.UtcNow, Machine = machine, Settings = settings, Signals = signals, Calls = calls, Lateness = lateness },
     new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Results: {path}"));
+
+static string? LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null;
+
+static async Task WriteResultsAsync(string fileName, object results)
+{
+    var path = Path.Combine(RepositoryRoot.Find(), "bench", "results", fileName);
+    await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n");
+    Console.WriteLine($"Results: {path}");
+}

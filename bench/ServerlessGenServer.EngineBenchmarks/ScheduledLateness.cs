@@ -1,3 +1,4 @@
+using ServerlessGenServer.Entities.GenServers;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Entities;
 using ServerlessGenServer.Engine.Hosting;
@@ -47,10 +48,11 @@ public sealed class ScheduledLateness(EngineHost host)
         var deadline = DateTimeOffset.UtcNow.AddMinutes(2);
         while (DateTimeOffset.UtcNow < deadline)
         {
-            var state = await host.Client.Entities.GetEntityAsync<StampState>(id);
-            if (state?.State?.Marks.Count >= messages)
+            var entity = await host.Client.Entities.GetEntityAsync(id);
+            var state = GenServerEnvelope.ServerState<StampState>(entity?.State.Value); // stored inside the runtime's envelope
+            if (state?.Marks.Count >= messages)
             {
-                return [.. state.State.Marks.Values.Select(m => (double)(m.ArrivedMs - m.DueMs))];
+                return [.. state.Marks.Values.Select(m => (double)(m.ArrivedMs - m.DueMs))];
             }
 
             await Task.Delay(250);

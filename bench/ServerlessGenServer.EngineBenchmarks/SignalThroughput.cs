@@ -5,6 +5,7 @@ using Microsoft.DurableTask.Client.Entities;
 using Microsoft.DurableTask.Entities;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.Entities.Counting;
+using ServerlessGenServer.Entities.GenServers;
 
 namespace ServerlessGenServer.EngineBenchmarks;
 
@@ -26,10 +27,10 @@ public sealed record SignalResult(
 /// </list>
 /// Progress is read from the entities' state every <see cref="PollInterval"/>.
 /// </summary>
-public sealed class SignalThroughput(Func<EngineHostOptions> newOptions, CpuMeter cpu)
+public sealed class SignalThroughput(Func<EngineHostOptions> newOptions, CpuMeter cpu, TimeSpan? timeout = null)
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
+    private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromMinutes(10);
 
     public async Task<SignalResult> BacklogAsync(int entities, int batchSize, int signals, int senderTasks)
     {
@@ -95,15 +96,15 @@ public sealed class SignalThroughput(Func<EngineHostOptions> newOptions, CpuMete
     }
 
     // Polls the counters until their sum satisfies `until`; returns the timestamp of that poll and the sum.
-    private static async Task<(long At, long Count)> WaitForAsync(DurableTaskClient client, EntityInstanceId[] ids, Func<long, bool> until)
+    private async Task<(long At, long Count)> WaitForAsync(DurableTaskClient client, EntityInstanceId[] ids, Func<long, bool> until)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(Timeout.TotalSeconds * Stopwatch.Frequency);
+        var deadline = Stopwatch.GetTimestamp() + (long)(_timeout.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
-            EntityMetadata<CounterState>?[] states;
+            EntityMetadata?[] states;
             try
             {
-                states = await Task.WhenAll(ids.Select(id => client.Entities.GetEntityAsync<CounterState>(id)));
+                states = await Task.WhenAll(ids.Select(id => client.Entities.GetEntityAsync(id, includeState: true)));
             }
             catch (Exception ex) when (ex.InnerException is RequestFailedException { Status: 404 })
             {
@@ -114,7 +115,8 @@ public sealed class SignalThroughput(Func<EngineHostOptions> newOptions, CpuMete
                 continue;
             }
 
-            var count = states.Sum(s => s?.State?.Value ?? 0);
+            // The stored state is the runtime's envelope; the counter's own state is inside it.
+            var count = states.Sum(s => GenServerEnvelope.ServerState<CounterState>(s?.State.Value)?.Value ?? 0);
             var now = Stopwatch.GetTimestamp();
             if (until(count))
             {
@@ -123,7 +125,7 @@ public sealed class SignalThroughput(Func<EngineHostOptions> newOptions, CpuMete
 
             if (now > deadline)
             {
-                throw new TimeoutException($"The counters reached {count} in {Timeout}.");
+                throw new TimeoutException($"The counters reached {count} in {_timeout}.");
             }
 
             await Task.Delay(PollInterval);

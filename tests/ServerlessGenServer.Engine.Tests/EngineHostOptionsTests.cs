@@ -24,6 +24,7 @@ public sealed partial class EngineHostOptionsTests
         Assert.Equal(Defaults.MaxEntityOperationBatchSize, durable.GetProperty("maxEntityOperationBatchSize").GetInt32());
         Assert.False(durable.GetProperty("extendedSessionsEnabled").GetBoolean());
         Assert.Equal(Defaults.PartitionCount, storage.GetProperty("partitionCount").GetInt32());
+        Assert.Equal(Defaults.ControlQueueBufferThreshold, storage.GetProperty("controlQueueBufferThreshold").GetInt32());
         Assert.Equal(Defaults.MaxQueuePollingInterval, TimeSpan.Parse(storage.GetProperty("maxQueuePollingInterval").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(Defaults.ControlQueueVisibilityTimeout, TimeSpan.Parse(storage.GetProperty("controlQueueVisibilityTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
     }

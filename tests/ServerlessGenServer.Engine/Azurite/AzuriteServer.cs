@@ -30,12 +30,19 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     private Process? _process;
     private bool _disposed;
 
-    private AzuriteServer(string repositoryRoot, string dataDirectory, ILogger logger)
+    private AzuriteServer(string repositoryRoot, string dataDirectory, bool inMemoryPersistence, ILogger logger)
     {
         _repositoryRoot = repositoryRoot;
         DataDirectory = dataDirectory;
+        InMemoryPersistence = inMemoryPersistence;
         _logger = logger;
     }
+
+    /// <summary>
+    /// True when Azurite keeps its data in memory only (<c>--inMemoryPersistence</c>): nothing survives a restart, and
+    /// its periodic clean-up can stall it for minutes once many messages have passed (see docs/benchmarks.md).
+    /// </summary>
+    public bool InMemoryPersistence { get; }
 
     /// <summary>The folder Azurite stores its blobs, queues and tables in (kept across <see cref="RestartAsync"/>).</summary>
     public string DataDirectory { get; }
@@ -56,14 +63,19 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
 
     /// <summary>Installs Azurite if needed, then starts it on free ports with a new temporary data folder.</summary>
+    public static Task<AzuriteServer> StartAsync(
+        ILogger? logger = null, string? repositoryRoot = null, CancellationToken cancellation = default) =>
+        StartAsync(inMemoryPersistence: false, logger, repositoryRoot, cancellation);
+
+    /// <summary>As <see cref="StartAsync(ILogger?, string?, CancellationToken)"/>, optionally keeping the data in memory only.</summary>
     public static async Task<AzuriteServer> StartAsync(
-        ILogger? logger = null, string? repositoryRoot = null, CancellationToken cancellation = default)
+        bool inMemoryPersistence, ILogger? logger = null, string? repositoryRoot = null, CancellationToken cancellation = default)
     {
         logger ??= NullLogger.Instance;
         var root = repositoryRoot ?? RepositoryRoot.Find();
         await AzuriteInstaller.EnsureInstalledAsync(root, ScriptRelativePath, logger, cancellation);
 
-        var server = new AzuriteServer(root, Directory.CreateTempSubdirectory("azurite-").FullName, logger);
+        var server = new AzuriteServer(root, Directory.CreateTempSubdirectory("azurite-").FullName, inMemoryPersistence, logger);
         try
         {
             await server.StartProcessAsync(keepPorts: false, cancellation);
@@ -223,13 +235,19 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         {
             Path.Combine(_repositoryRoot, ScriptRelativePath),
             "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
-            "--location", DataDirectory,
             "--blobHost", "127.0.0.1", "--blobPort", Port(BlobPort),
             "--queueHost", "127.0.0.1", "--queuePort", Port(QueuePort),
             "--tableHost", "127.0.0.1", "--tablePort", Port(TablePort),
         })
         {
             info.ArgumentList.Add(argument);
+        }
+
+        // Azurite refuses --location together with --inMemoryPersistence.
+        info.ArgumentList.Add(InMemoryPersistence ? "--inMemoryPersistence" : "--location");
+        if (!InMemoryPersistence)
+        {
+            info.ArgumentList.Add(DataDirectory);
         }
 
         return info;

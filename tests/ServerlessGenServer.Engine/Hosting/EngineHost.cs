@@ -80,6 +80,7 @@ public sealed partial class EngineHost : IAsyncDisposable
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
             ControlQueueVisibilityTimeout = options.ControlQueueVisibilityTimeout,
             MaxEntityOperationBatchSize = options.MaxEntityOperationBatchSize,
+            ControlQueueBufferThreshold = options.ControlQueueBufferThreshold,
             EntityMessageReorderWindowInMinutes = options.EntityMessageReorderWindowInMinutes,
             // Entities need their own work-item queue (the isolated worker's setting); extended sessions keep
             // state in memory and write it late, which breaks "state persisted after every operation".

@@ -31,6 +31,13 @@ public sealed record EngineHostOptions
     public int MaxEntityOperationBatchSize { get; init; } = 50;
 
     /// <summary>
+    /// host.json <c>storageProvider.controlQueueBufferThreshold</c>: how many control-queue messages a worker holds
+    /// fetched but not yet processed before it stops fetching. host.json sets it, because the defaults differ: 64 in
+    /// DTFx (what this host ran with before), 256 or less in the Functions extension, depending on the plan.
+    /// </summary>
+    public int ControlQueueBufferThreshold { get; init; } = 64;
+
+    /// <summary>
     /// host.json <c>entityMessageReorderWindowInMinutes</c> (not set there: 30 is Durable's default): how long an entity
     /// remembers senders to put their messages in order and drop duplicates. Cleaning entity storage keeps an empty
     /// entity until this long after its last update.
