@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
@@ -5,6 +6,7 @@ using Microsoft.DurableTask.Entities;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.Engine.Tests.Infrastructure;
 using ServerlessGenServer.Entities.GenServers;
+using ServerlessGenServer.Entities.GenServers.Idempotency;
 using Xunit.Abstractions;
 
 namespace ServerlessGenServer.Engine.Tests;
@@ -111,6 +113,53 @@ public sealed class IdempotencyTests(EngineFixture engine, ITestOutputHelper out
         Assert.Equal(5, state!.Value.GetProperty("total").GetInt64());
     }
 
+    // The window at load. 20,000 keys run in the engine benchmark (--idempotency); this CI-sized run sends 3,000, over
+    // twenty times the 128 full records, so almost every repeat is recognised by its hash alone.
+    [Fact]
+    public async Task Cast_3000KeysAtFullRate_EveryRepeatWithinTheWindowIsRecognised()
+    {
+        const int Keys = 3_000;
+        var (host, http) = await StartAsync();
+        var clock = Stopwatch.StartNew();
+
+        await SendAsync(Enumerable.Range(0, Keys), i => http.CastAsync("counter", "once-load", "increment", "1", idempotencyKey: $"load-{i}"));
+        var sent = clock.Elapsed;
+        await Eventually.WaitForAsync(() => http.StateAsync("counter", "once-load"), s => s?.GetProperty("value").GetInt64() >= Keys,
+            "every keyed cast", TimeSpan.FromMinutes(3));
+        var applied = clock.Elapsed;
+
+        // Every third key again, then a marker: once it is applied, the repeats queued ahead of it have been handled.
+        await SendAsync(Enumerable.Range(0, Keys).Where(i => i % 3 == 0),
+            i => http.CastAsync("counter", "once-load", "increment", "1", idempotencyKey: $"load-{i}"));
+        await http.CastAsync("counter", "once-load", "increment", "1000000", idempotencyKey: "load-marker");
+        var state = await Eventually.WaitForAsync(() => http.StateAsync("counter", "once-load"),
+            s => s?.GetProperty("value").GetInt64() >= 1_000_000, "the marker cast", TimeSpan.FromMinutes(3));
+        var stored = await host.Client.Entities.GetEntityAsync(new EntityInstanceId("counter", "once-load"), includeState: true);
+
+        output.WriteLine($"{Keys} keyed casts sent in {sent.TotalSeconds:0.0} s ({Keys / sent.TotalSeconds:0} casts/s), " +
+            $"applied after {applied.TotalSeconds:0.0} s; {Keys / 3} repeats and a marker after {clock.Elapsed.TotalSeconds:0.0} s; " +
+            $"stored state {stored!.State.Value!.Length} characters");
+        Assert.Equal(1_000_000 + Keys, state!.Value.GetProperty("value").GetInt64());
+        Assert.Equal(Keys + 1, StoredKeyHashes(stored.State.Value!));
+    }
+
+    [Fact]
+    public async Task Call_KeyWhoseFullRecordWasPushedOut_Returns410AndRunsNothing()
+    {
+        var (_, http) = await StartAsync();
+
+        var first = await http.CallAsync("tally", "once-old", "add", "5", NoWait, idempotencyKey: "first");
+        await SendAsync(Enumerable.Range(0, OnceLedger.MaxEntries),
+            i => http.CallAsync("tally", "once-old", "add", "1", NoWait, idempotencyKey: $"next-{i}"), parallelism: 8);
+        var repeat = await http.CallAsync("tally", "once-old", "add", "5", NoWait, idempotencyKey: "first");
+        var state = await http.StateAsync("tally", "once-old");
+
+        Assert.Equal(200, first.Status);
+        Assert.Equal(410, repeat.Status);
+        Assert.EndsWith(":already-applied", repeat.Body.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(5 + OnceLedger.MaxEntries, state!.Value.GetProperty("total").GetInt64());
+    }
+
     [Fact]
     public async Task Get_AfterIdempotentCast_ShowsTheStateWithoutTheLedgerThatIsStored()
     {
@@ -124,5 +173,22 @@ public sealed class IdempotencyTests(EngineFixture engine, ITestOutputHelper out
         using var raw = JsonDocument.Parse(stored!.State.Value!);
         var entry = Assert.Single(raw.RootElement.GetProperty("once").EnumerateArray());
         Assert.Equal("g", entry.GetProperty("key").GetString());
+        Assert.Equal(1, StoredKeyHashes(stored.State.Value!));
+    }
+
+    // How many key hashes the stored envelope keeps in its "seen" member (8 bytes each, base64url).
+    private static int StoredKeyHashes(string stored)
+    {
+        using var raw = JsonDocument.Parse(stored);
+        return raw.RootElement.GetProperty("seen").EnumerateArray()
+            .Sum(slice => Base64Url.DecodeFromChars(slice.GetProperty("keys").GetString()!).Length / sizeof(ulong));
+    }
+
+    private static async Task SendAsync(IEnumerable<int> items, Func<int, Task<HttpAnswer>> send, int parallelism = 16)
+    {
+        var answers = new System.Collections.Concurrent.ConcurrentBag<HttpAnswer>();
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = parallelism },
+            async (i, _) => answers.Add(await send(i)));
+        Assert.All(answers, a => Assert.InRange(a.Status, 200, 202));
     }
 }

@@ -416,6 +416,11 @@ public abstract partial class GenServer<TState> : ITaskEntity
             return Repeat(message, applied);
         }
 
+        if (Envelope.Seen?.Contains(message.Key, nowMs) == true)
+        {
+            return RepeatWithoutRecord(message, real);
+        }
+
         var reply = await real.InvokeAsync(this, Context, input);
         if (_stopping || State is null)
         {
@@ -426,6 +431,7 @@ public abstract partial class GenServer<TState> : ITaskEntity
 
         var entry = OnceLedger.Applied(message, reply, nowMs);
         Envelope.Once = OnceLedger.Record(Envelope.Once, entry, nowMs);
+        (Envelope.Seen ??= new()).Add(message.Key, nowMs, message.WindowMs);
         Save();
         if (entry.ReplyDropped)
         {
@@ -451,6 +457,20 @@ public abstract partial class GenServer<TState> : ITaskEntity
 
         LogRepeated(Logger, Context.Id, message.Operation);
         return applied.Reply;
+    }
+
+    // A key within its window whose full record newer keys have pushed out: applied, and its reply is gone. A cast has
+    // nothing to answer; a call is refused as already applied (410), as when its reply was too large to keep.
+    private object? RepeatWithoutRecord(OnceMessage message, GenServerOperation operation)
+    {
+        if (operation.Kind == OperationKind.Cast)
+        {
+            LogRepeated(Logger, Context.Id, message.Operation);
+            return null;
+        }
+
+        throw new AlreadyAppliedException(
+            $"'{message.Operation}' was applied already with this idempotency key; its reply is no longer kept.");
     }
 
     // Unknown operations go to the catch-all, except the runtime's own: delete stops the server and takes the ledger

@@ -6,9 +6,11 @@ using ServerlessGenServer.Entities.GenServers.Idempotency;
 namespace ServerlessGenServer.Entities.GenServers;
 
 /// <summary>
-/// What the runtime persists for a GenServer: <c>{"$v": version, "state": {...}, "timers": {...}, "once": [...]}</c>.
+/// What the runtime persists for a GenServer:
+/// <c>{"$v": version, "state": {...}, "timers": {...}, "once": [...], "seen": [...]}</c>.
 /// The server's own state is a plain record under <c>state</c>; the runtime's bookkeeping (its timers, its idempotency
-/// ledger) sits beside it, each member written only while it has entries.
+/// ledger: the newest keys in full under <c>once</c>, every key in the window as a hash under <c>seen</c>) sits beside
+/// it, each member written only while it has entries.
 /// </summary>
 /// <remarks>
 /// Version 0 is the format before the envelope: the server's record itself, with the ledger under <c>$once</c>. It is
@@ -26,6 +28,7 @@ public sealed class GenServerEnvelope
     internal const string StateMember = "state";
     internal const string TimersMember = "timers";
     internal const string LedgerMember = "once";
+    internal const string SeenMember = "seen";
 
     /// <summary>The state version the record was written with (0: before the envelope).</summary>
     public int Version { get; internal set; }
@@ -39,6 +42,8 @@ public sealed class GenServerEnvelope
     internal Dictionary<string, GenServerTimer>? Timers { get; set; }
 
     internal List<OnceEntry>? Once { get; set; }
+
+    internal SeenKeys? Seen { get; set; }
 
     /// <summary>
     /// The server's own state in a persisted entity state, for readers outside the entity (the servers API, tests):
@@ -92,6 +97,9 @@ internal sealed class GenServerEnvelopeConverter : JsonConverter<GenServerEnvelo
         var root = JsonElement.ParseValue(ref reader);
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty(GenServerEnvelope.VersionMember, out var version))
         {
+            var ledger = root.TryGetProperty(GenServerEnvelope.LedgerMember, out var once)
+                ? once.Deserialize<List<OnceEntry>>(GenServerJson.Options)
+                : null;
             return new GenServerEnvelope
             {
                 Version = version.GetInt32(),
@@ -99,9 +107,8 @@ internal sealed class GenServerEnvelopeConverter : JsonConverter<GenServerEnvelo
                 Timers = root.TryGetProperty(GenServerEnvelope.TimersMember, out var timers)
                     ? timers.Deserialize<Dictionary<string, GenServerTimer>>(GenServerJson.Options)
                     : null,
-                Once = root.TryGetProperty(GenServerEnvelope.LedgerMember, out var once)
-                    ? once.Deserialize<List<OnceEntry>>(GenServerJson.Options)
-                    : null,
+                Once = ledger,
+                Seen = root.TryGetProperty(GenServerEnvelope.SeenMember, out var seen) ? SeenKeys.Read(seen) : SeenFrom(ledger),
             };
         }
 
@@ -110,10 +117,12 @@ internal sealed class GenServerEnvelopeConverter : JsonConverter<GenServerEnvelo
         {
             var record = JsonNode.Parse(root.GetRawText())!.AsObject();
             record.Remove(GenServerEnvelope.LegacyLedgerMember);
+            var ledger = legacy.Deserialize<List<OnceEntry>>(GenServerJson.Options);
             return new GenServerEnvelope
             {
                 Stored = JsonSerializer.SerializeToElement(record, GenServerJson.Options),
-                Once = legacy.Deserialize<List<OnceEntry>>(GenServerJson.Options),
+                Once = ledger,
+                Seen = SeenFrom(ledger),
             };
         }
 
@@ -150,6 +159,16 @@ internal sealed class GenServerEnvelopeConverter : JsonConverter<GenServerEnvelo
             JsonSerializer.Serialize(writer, once, GenServerJson.Options);
         }
 
+        if (value.Seen is { Count: > 0 } seen)
+        {
+            writer.WritePropertyName(GenServerEnvelope.SeenMember);
+            seen.Write(writer);
+        }
+
         writer.WriteEndObject();
     }
+
+    // A ledger written before the set of seen keys existed: its keys join the set, so they are still recognised once
+    // newer keys push them out of the full records.
+    private static SeenKeys? SeenFrom(List<OnceEntry>? ledger) => ledger is { Count: > 0 } ? SeenKeys.From(ledger) : null;
 }

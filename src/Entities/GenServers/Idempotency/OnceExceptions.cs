@@ -1,8 +1,9 @@
 namespace ServerlessGenServer.Entities.GenServers.Idempotency;
 
 /// <summary>
-/// A message was applied already under its idempotency key, and its reply was too large to keep: it is not applied again,
-/// and there is no reply to repeat. The HTTP call answers 409.
+/// A message was applied already under its idempotency key, and its reply is not kept (it was too large, or newer keys
+/// pushed its full record out while the key was still in its window): it is not applied again, and there is no reply to
+/// repeat. The HTTP call answers 410 Gone.
 /// </summary>
 public sealed class AlreadyAppliedException : Exception
 {

@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace ServerlessGenServer.Entities.GenServers.Idempotency;
 
 /// <summary>
-/// The rules of a server's idempotency ledger. It is bounded three ways: keys expire after their window, at most
-/// <see cref="MaxEntries"/> keys are kept (the oldest is forgotten first), and replies are kept only up to
+/// The rules of the full records of a server's idempotency ledger (key, fingerprint, reply). They are bounded three
+/// ways: records expire after their window, at most <see cref="MaxEntries"/> are kept (the oldest goes first; its key
+/// stays in <see cref="SeenKeys"/> until its window has passed), and replies are kept only up to
 /// <see cref="MaxReplyChars"/> each and <see cref="MaxKeptReplyChars"/> together (past that the oldest replies are dropped,
 /// their keys kept: a repeat is then refused as already applied instead of being applied twice).
 /// </summary>
