@@ -6,7 +6,7 @@ using ServerlessGenServer.Engine.Azurite;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.EngineBenchmarks;
 
-// dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short] [--calls | --settings | --soak | --ratelimit]
+// dotnet run -c Release --project bench/ServerlessGenServer.EngineBenchmarks [-- --short] [--calls | --settings | --soak | --ratelimit | --readonly]
 // Starts Azurite (installing it from package.json if needed) and the engine host; writes bench/results/engine-{mode}.json.
 // With --ratelimit it runs only the rate-limit phases (bench/results/ratelimit-{mode}.json).
 var isShort = args.Contains("--short");
@@ -85,6 +85,40 @@ if (args.Contains("--soak"))
 
     Report.PrintSoak(soak);
     await WriteResultsAsync($"soak-{mode}.json", new { Mode = mode, Date = DateTimeOffset.UtcNow, LoadAverage = LoadAverage(), Soak = soak, Drains = drains });
+    return;
+}
+
+if (args.Contains("--readonly"))
+{
+    // Counter value as a call and as a read-only call, interleaved in one run on one host.
+    await using var readHost = await EngineHost.StartAsync(NewOptions());
+    const long Expected = 42;
+    await readHost.Client.Entities.SignalEntityAsync(new("counter", ReadOnlyComparison.Key), "Increment", Expected);
+    var comparison = new ReadOnlyComparison(readHost, cpu);
+    while ((await comparison.RunAsync("readonly", 1, 1, Expected)).Failed > 0)
+    {
+        await Task.Delay(100); // until the increment is committed
+    }
+
+    await comparison.RunAsync("call", 20, 1, Expected);
+    await comparison.RunAsync("readonly", 200, 8, Expected);
+    var rows = new List<ReadOnlyRow>();
+    var (oneCall, oneRead, manyCall, manyRead) = isShort ? (40, 300, 300, 4_000) : (100, 1_000, 1_000, 20_000);
+    foreach (var (readPathKind, n, concurrency) in new[]
+    {
+        ("call", oneCall, 1), ("readonly", oneRead, 1), ("call", manyCall, 32), ("readonly", manyRead, 32),
+    })
+    {
+        Console.WriteLine($"readonly: {readPathKind} path, {n} calls, concurrency {concurrency}...");
+        var row = await comparison.RunAsync(readPathKind, n, concurrency, Expected);
+        rows.Add(row);
+        Console.WriteLine($"  {row}");
+    }
+
+    var readPath = Path.Combine(RepositoryRoot.Find(), "bench", "results", $"readonly-{mode}.json");
+    await File.WriteAllTextAsync(readPath, JsonSerializer.Serialize(new { Mode = mode, Date = DateTimeOffset.UtcNow, Rows = rows },
+        new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n");
+    Console.WriteLine($"Results: {readPath}");
     return;
 }
 

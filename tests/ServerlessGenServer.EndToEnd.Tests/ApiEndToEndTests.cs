@@ -27,7 +27,10 @@ public sealed class ApiEndToEndTests(LocalHostFixture fixture)
         await (await _http.PostAsync("api/servers/counter/orders/cast/increment", Json("5"))).JsonAsync(HttpStatusCode.Accepted);
         await (await _http.PostAsync("api/servers/counter/orders-eu/cast/increment", null)).JsonAsync(HttpStatusCode.Accepted);
 
-        var value = await (await _http.PostAsync("api/servers/counter/orders/call/value", null)).JsonAsync(HttpStatusCode.OK);
+        // `value` is read-only: it answers from the last committed state, without the casts still queued, so it reaches 6 once both ran.
+        var value = await Eventually.WaitForAsync(
+            async () => await (await _http.PostAsync("api/servers/counter/orders/call/value", null)).JsonAsync(HttpStatusCode.OK),
+            v => v.GetProperty("result").GetInt64() == 6, "both casts committed");
         Assert.Equal(6, value.GetProperty("result").GetInt64());
 
         var state = await (await _http.GetAsync("api/servers/counter/orders")).JsonAsync(HttpStatusCode.OK);
@@ -39,7 +42,12 @@ public sealed class ApiEndToEndTests(LocalHostFixture fixture)
             l => l.GetProperty("items").GetArrayLength() == 2, "both counters listed");
         Assert.Equal(["orders", "orders-eu"], list.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("key").GetString()).Order());
 
-        var pending = await _http.PostAsync("api/servers/counter/orders/call/value?timeoutMs=1", null);
+        // A call that is not read-only (cache `get` touches the LRU order) and gets no reply within 1 ms: 202, then the reply at Location.
+        await (await _http.PostAsync("api/servers/cache/e2e-pending/cast/put", Json("""{"key":"k","value":6}"""))).JsonAsync(HttpStatusCode.Accepted);
+        await Eventually.WaitForAsync(
+            async () => await (await _http.PostAsync("api/servers/cache/e2e-pending/call/get", Json("\"k\""))).JsonAsync(HttpStatusCode.OK),
+            v => v.GetProperty("result").ValueKind == JsonValueKind.Number, "the put applied");
+        var pending = await _http.PostAsync("api/servers/cache/e2e-pending/call/get?timeoutMs=1", Json("\"k\""));
         var pendingBody = await pending.JsonAsync(HttpStatusCode.Accepted);
         Assert.Equal("pending", pendingBody.GetProperty("status").GetString());
         Assert.Equal("1", pending.Headers.GetValues("Retry-After").Single());
@@ -50,6 +58,10 @@ public sealed class ApiEndToEndTests(LocalHostFixture fixture)
         Assert.Equal(6, (await reply.JsonAsync(HttpStatusCode.OK)).GetProperty("result").GetInt64());
         var again = await (await _http.GetAsync(statusUrl.PathAndQuery)).JsonAsync(HttpStatusCode.OK); // retained, not read-once
         Assert.Equal(6, again.GetProperty("result").GetInt64());
+
+        // A read-only call has no orchestration to wait for: timeoutMs does not apply, the answer is 200 at once.
+        var readOnly = await (await _http.PostAsync("api/servers/counter/orders/call/value?timeoutMs=1", null)).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(6, readOnly.GetProperty("result").GetInt64());
 
         var bad = await (await _http.PostAsync("api/servers/counter/orders/cast/increment", Json("\"five\""))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("integer", bad.GetProperty("detail").GetString(), StringComparison.Ordinal);

@@ -10,7 +10,7 @@ namespace ServerlessGenServer.Entities.Caching;
 /// <summary>
 /// The seed's state management: a key/value cache with a TTL per entry, periodic cleanup (handle_info(:cleanup)),
 /// an LRU bound, and a warm-up that runs through handle_continue so that init stays fast.
-/// <c>put</c> and <c>delete</c> are casts; <c>get</c> and <c>stats</c> are calls.
+/// <c>put</c> and <c>delete</c> are casts; <c>get</c> is a call; <c>peek</c> and <c>stats</c> are read-only calls.
 /// </summary>
 /// <remarks>
 /// Lookups scan the entry list: it holds at most <see cref="CacheOptions.MaxEntries"/> entries and the state is
@@ -51,7 +51,10 @@ public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> opti
         }
     }
 
-    /// <summary>handle_call({:get, key}): the value, or null when missing or expired (even before cleanup has run).</summary>
+    /// <summary>
+    /// handle_call({:get, key}): the value, or null when missing or expired (even before cleanup has run). Not read-only:
+    /// a hit makes the entry the most recently used (the LRU order) and counts, a miss counts; use <see cref="Peek"/> to read only.
+    /// </summary>
     public JsonElement? Get([Required, StringLength(PutRequest.MaxKeyLength, MinimumLength = 1)] string key)
     {
         var index = State.Entries.FindIndex(e => e.Key == key);
@@ -76,6 +79,15 @@ public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> opti
     }
 
     /// <summary>
+    /// handle_call({:peek, key}): the value, or null when missing or expired, as the state last saved holds it. Unlike
+    /// <see cref="Get"/> it leaves the entry's recency and the hit and miss counts alone, so it is read-only: answered
+    /// without a turn of the cache, it does not see puts still queued.
+    /// </summary>
+    [ReadOnly]
+    public JsonElement? Peek([Required, StringLength(PutRequest.MaxKeyLength, MinimumLength = 1)] string key) =>
+        State.Entries.Find(e => e.Key == key) is { } entry && !entry.IsExpired(Now) ? entry.Value : null;
+
+    /// <summary>
     /// handle_cast({:delete, key}): removes an entry. Without a key it stops the cache (deletes its whole state), as the
     /// entity runtime's own <c>delete</c> does for every other GenServer, so <c>DELETE /api/servers/cache/{key}</c> still works.
     /// </summary>
@@ -91,6 +103,7 @@ public sealed partial class Cache(TimeProvider time, IOptions<CacheOptions> opti
     }
 
     /// <summary>handle_call(:stats).</summary>
+    [ReadOnly]
     public CacheStats Stats() => new(
         State.Entries.Count, State.Bytes, _options.MaxEntries, _options.MaxStateBytes, State.Hits, State.Misses,
         State.Evictions, State.Expired, State.WarmedUp, TimerDue(CleanupTimer) is not null);

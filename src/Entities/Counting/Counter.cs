@@ -5,7 +5,7 @@ using ServerlessGenServer.Entities.GenServers;
 
 namespace ServerlessGenServer.Entities.Counting;
 
-/// <summary>The seed's counter: <c>increment</c> and <c>reset</c> are casts, <c>value</c> is a call.</summary>
+/// <summary>The seed's counter: <c>increment</c> and <c>reset</c> are casts, <c>value</c> is a read-only call.</summary>
 [Offer]
 public sealed class Counter(TimeProvider time, IOptions<CounterOptions> options, ILogger<Counter> logger)
     : GenServer<CounterState>(time, logger)
@@ -24,6 +24,7 @@ public sealed class Counter(TimeProvider time, IOptions<CounterOptions> options,
         };
 
     /// <summary>handle_call(:value): replies with the count.</summary>
+    [ReadOnly]
     public long Value() => State.Value;
 
     /// <summary>handle_cast(:reset): back to zero.</summary>

@@ -28,6 +28,7 @@ public abstract partial class GenServer<TState> : ITaskEntity
     private TaskEntityOperation _operation = null!;
     private GenServerEnvelope? _envelope;
     private bool _stopping;
+    private string? _readingOnly;
 
     protected GenServer(TimeProvider time, ILogger logger)
     {
@@ -58,7 +59,7 @@ public abstract partial class GenServer<TState> : ITaskEntity
     async ValueTask<object?> ITaskEntity.RunAsync(TaskEntityOperation operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        (_operation, Context, _envelope, _stopping, State) = (operation, operation.Context, null, false, null!);
+        (_operation, Context, _envelope, _stopping, _readingOnly, State) = (operation, operation.Context, null, false, null, null!);
         var name = operation.Name;
         if (string.Equals(name, OnceMessage.OperationName, StringComparison.OrdinalIgnoreCase))
         {
@@ -97,7 +98,7 @@ public abstract partial class GenServer<TState> : ITaskEntity
             return null;
         }
 
-        var reply = await known.InvokeAsync(this, Context, input);
+        var reply = await InvokeAsync(known, input);
         Save();
         return reply;
     }
@@ -119,7 +120,11 @@ public abstract partial class GenServer<TState> : ITaskEntity
     }
 
     /// <summary>{:stop, ...}: deletes the server's state, timers and ledger when this operation succeeds.</summary>
-    protected void StopServer() => _stopping = true;
+    protected void StopServer()
+    {
+        EnsureWritable("stopped the server");
+        _stopping = true;
+    }
 
     /// <summary>handle_continue: an immediate self-message, so that init returns at once and the slow part runs next.</summary>
     protected void Continue(string operation, object? input = null) =>
@@ -151,13 +156,55 @@ public abstract partial class GenServer<TState> : ITaskEntity
     }
 
     /// <summary>erlang:cancel_timer: the timer's firing in flight will do nothing. Returns whether a timer was armed.</summary>
-    protected bool CancelTimer(string name) => Envelope.Timers?.Remove(name) ?? false;
+    protected bool CancelTimer(string name)
+    {
+        EnsureWritable($"cancelled timer '{name}'");
+        return Envelope.Timers?.Remove(name) ?? false;
+    }
 
     /// <summary>When the named timer fires next, or null when it is not armed.</summary>
     protected DateTimeOffset? TimerDue(string name) =>
         Envelope.Timers is { } timers && timers.TryGetValue(name, out var timer) ? timer.Due : null;
 
     private GenServerEnvelope Envelope => _envelope ?? throw new InvalidOperationException("The server's state is not loaded.");
+
+    // A [ReadOnly] call runs with the writing primitives refused and its state compared before and after, wherever it
+    // runs (in the entity or on a client's copy), so a broken promise fails the call instead of going unnoticed.
+    private async ValueTask<object?> InvokeAsync(GenServerOperation operation, object? input)
+    {
+        if (!operation.IsReadOnly)
+        {
+            return await operation.InvokeAsync(this, Context, input);
+        }
+
+        var before = JsonSerializer.SerializeToUtf8Bytes(State, GenServerJson.Options);
+        var context = Context;
+        (Context, _readingOnly) = (new ReadOnlyContext(context, operation.Name), operation.Name);
+        object? reply;
+        try
+        {
+            reply = await operation.InvokeAsync(this, Context, input);
+        }
+        finally
+        {
+            (Context, _readingOnly) = (context, null);
+        }
+
+        if (!before.AsSpan().SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(State, GenServerJson.Options)))
+        {
+            throw ReadOnlyContext.Violation(Context.Id, operation.Name, "changed the state");
+        }
+
+        return reply;
+    }
+
+    private void EnsureWritable(string what)
+    {
+        if (_readingOnly is { } operation)
+        {
+            throw ReadOnlyContext.Violation(Context.Id, operation, what);
+        }
+    }
 
     // Reads the envelope and the state in it (upgrading it), or starts the server when a client message finds none.
     // Returns false when there is no state and the message may not start one.
@@ -323,7 +370,7 @@ public abstract partial class GenServer<TState> : ITaskEntity
         else if (Operations.TryResolve(timer.Operation, out var known))
         {
             var input = timer.Input is { } json && known.InputType is not null ? json.Deserialize(known.InputType, GenServerJson.Options) : null;
-            await known.InvokeAsync(this, Context, input);
+            await InvokeAsync(known, input);
         }
         else
         {
@@ -355,6 +402,7 @@ public abstract partial class GenServer<TState> : ITaskEntity
     private void Arm(string name, GenServerTimer timer)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        EnsureWritable($"armed timer '{name}'");
         var timers = Envelope.Timers ??= [];
         if (!timers.ContainsKey(name) && timers.Count >= GenServerTimer.MaxTimers)
         {
@@ -421,7 +469,7 @@ public abstract partial class GenServer<TState> : ITaskEntity
             return RepeatWithoutRecord(message, real);
         }
 
-        var reply = await real.InvokeAsync(this, Context, input);
+        var reply = await InvokeAsync(real, input);
         if (_stopping || State is null)
         {
             // The operation stopped the server: the ledger goes with it.

@@ -43,6 +43,12 @@ public sealed class GenServerOperation
         IsInfo = method.IsDefined(typeof(HandleInfoAttribute));
         IsOffered = !IsInfo && (method.GetCustomAttribute<OfferAttribute>()?.Offered
             ?? method.DeclaringType?.GetCustomAttribute<OfferAttribute>(inherit: true)?.Offered ?? false);
+        IsReadOnly = method.IsDefined(typeof(ReadOnlyAttribute));
+        if (IsReadOnly && (Kind != OperationKind.Call || IsInfo))
+        {
+            throw new InvalidOperationException(
+                $"{method.DeclaringType?.Name}.{method.Name} is [ReadOnly]: only a call (a method with a reply, not handle_info) can be.");
+        }
 
         var inputs = method.GetParameters().Where(p => p.ParameterType != typeof(TaskEntityContext)).ToArray();
         if (inputs.Length > 1)
@@ -72,6 +78,9 @@ public sealed class GenServerOperation
 
     /// <summary>Clients of the HTTP API may send it (<see cref="OfferAttribute"/>); false unless the server says so.</summary>
     public bool IsOffered { get; }
+
+    /// <summary>A call that only reads (<see cref="ReadOnlyAttribute"/>): answered from the saved state, without a turn of the entity.</summary>
+    public bool IsReadOnly { get; }
 
     /// <summary>The type of the input, or null when the operation takes none.</summary>
     public Type? InputType { get; }

@@ -39,6 +39,7 @@ public sealed partial class Ticker(TimeProvider time, ILogger<Ticker> logger) : 
     }
 
     /// <summary>handle_call(:status).</summary>
+    [ReadOnly]
     public TickerStatus Status() =>
         new(State.Running, State.IntervalMs, State.Ticks, State.MaxTicks, State.Chain, TimerDue(TickTimer));
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Entities;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessGenServer.Entities.Calls;
@@ -17,12 +18,16 @@ namespace ServerlessGenServer.Functions.Client;
 /// pending, its reply kept under its call id for <see cref="CallOptions.Retention"/> after it completed.
 /// </summary>
 /// <remarks>
+/// A <see cref="ReadOnlyAttribute"/> call takes no orchestration: the client reads the entity's saved state once and runs
+/// the operation on a copy of it (<see cref="ReadOnlyCalls"/>), when it has the app's <paramref name="services"/> to
+/// create the server from; without them every call goes to the entity. Such a call sees the state after the entity's
+/// last committed batch, not the messages still queued; it changes nothing, so an idempotency key has nothing to guard.
 /// A cast or call with an idempotency key is sent as the reserved <c>$once</c> message, which carries the key, the real
 /// operation and input, and the window from <see cref="IdempotencyOptions"/> (30 minutes unless configured).
 /// </remarks>
 public sealed partial class GenServerClient(
     TimeProvider time, ILogger<GenServerClient> logger, IOptions<IdempotencyOptions>? idempotency = null,
-    IOptions<CallOptions>? calls = null)
+    IOptions<CallOptions>? calls = null, IServiceProvider? services = null)
 {
     public const string CallIdPrefix = "call-";
     public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(5);
@@ -33,6 +38,8 @@ public sealed partial class GenServerClient(
     private readonly long _windowMs = (idempotency?.Value ?? new IdempotencyOptions()).WindowMs;
     private readonly CallOptions _calls = calls?.Value ?? new CallOptions();
     private readonly ConcurrentDictionary<string, CallBatcher> _batchers = new(StringComparer.Ordinal);
+    private readonly GenServerRegistry _registry = services?.GetService<GenServerRegistry>() ?? GenServerRegistry.Default;
+    private readonly ConcurrentDictionary<Type, ObjectFactory> _servers = new();
 
     /// <summary>How long a pending call's reply stays readable after the call completed.</summary>
     public TimeSpan Retention => _calls.Retention;
@@ -43,6 +50,12 @@ public sealed partial class GenServerClient(
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
+        if (services is not null && _registry.TryGet(request.Server, out var server) &&
+            server.Operations.TryGet(request.Operation, out var operation) && operation.IsReadOnly)
+        {
+            return await ReadAsync(client, services, server, operation, request, cancellation);
+        }
+
         if (request is { IdempotencyKey: not null, IdempotencyWindowMs: null })
         {
             request = request with { IdempotencyWindowMs = _windowMs };
@@ -75,6 +88,35 @@ public sealed partial class GenServerClient(
         }
 
         return await call.Reply.Task;
+    }
+
+    // One read of the saved state, the operation run on a copy in this worker: its reply, or its failure as the entity
+    // would report it (a declared error answers 422, anything else, an unreadable or too new state included, is a fault).
+    private async Task<CallResult> ReadAsync(
+        DurableTaskClient client, IServiceProvider provider, GenServerDescriptor server, GenServerOperation operation, CallRequest request,
+        CancellationToken cancellation)
+    {
+        var id = new EntityInstanceId(server.Name, request.Key);
+        var entity = await client.Entities.GetEntityAsync(id, includeState: true, cancellation);
+        var persisted = entity is { IncludesState: true } ? entity.State.Value : null;
+        try
+        {
+            var input = request.Input is { ValueKind: not JsonValueKind.Null } json && operation.InputType is not null
+                ? json.Deserialize(operation.InputType, GenServerJson.Options)
+                : null;
+            await using var scope = provider.CreateAsyncScope();
+            var create = _servers.GetOrAdd(server.EntityType, static type => ActivatorUtilities.CreateFactory(type, []));
+            var reply = await ReadOnlyCalls.AnswerAsync((ITaskEntity)create(scope.ServiceProvider, null), id, operation, persisted, input);
+            return CallResult.Replied(string.Empty,
+                reply is null ? null : JsonSerializer.SerializeToElement(reply, reply.GetType(), GenServerJson.Options));
+        }
+#pragma warning disable CA1031 // Whatever the server's code throws is the call's failure, as in the entity.
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            LogReadFailed(logger, ex, server.Name, request.Key, operation.Name);
+            return CallResult.Failure(string.Empty, ex.GetType().FullName!, ex.Message);
+        }
     }
 
     /// <summary>
@@ -177,6 +219,9 @@ public sealed partial class GenServerClient(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {Server}@{Key} '{Operation}' was not sent within {TimeoutMs} ms: the worker's call orchestrations were all busy")]
     private static partial void LogCallNotSent(ILogger logger, string server, string key, string operation, double timeoutMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Read-only call {Server}@{Key} '{Operation}' failed")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception, string server, string key, string operation);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Call {InstanceId} ended as {Status}: {Error}")]
     private static partial void LogCallBroken(ILogger logger, string instanceId, OrchestrationRuntimeStatus status, string? error);

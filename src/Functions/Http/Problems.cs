@@ -31,11 +31,13 @@ public static class Problems
 
     /// <summary>
     /// A failed operation: 422 with the server's message when it raised a declared error (<see cref="ErrorContract.IsDeclared"/>),
-    /// otherwise a fault, 500, whose type and message go only to the log.
+    /// otherwise a fault, 500, whose type and message go only to the log. A read-only call has no
+    /// <paramref name="instanceId"/> (empty): it ran in this worker, without an orchestration.
     /// </summary>
     public static ApiResult OperationFailed(string errorType, string error, string instanceId) => ErrorContract.IsDeclared(errorType)
-        ? Make("operation-failed", "The operation failed", StatusCodes.Status422UnprocessableEntity, error, ("instanceId", instanceId))
-        : ServerFault($"Call {instanceId} failed with {errorType}: {error}");
+        ? Make("operation-failed", "The operation failed", StatusCodes.Status422UnprocessableEntity, error,
+            instanceId.Length > 0 ? [("instanceId", instanceId)] : [])
+        : ServerFault(instanceId.Length > 0 ? $"Call {instanceId} failed with {errorType}: {error}" : $"A read-only call failed with {errorType}: {error}");
 
     /// <summary>
     /// A call repeated with its idempotency key whose first reply was too large to keep: applied once, no reply to repeat.

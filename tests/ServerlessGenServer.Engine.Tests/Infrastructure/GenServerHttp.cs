@@ -22,13 +22,21 @@ public sealed record HttpAnswer(int Status, string? ContentType, JsonElement Bod
 /// Drives the app's real HTTP function classes (constructed as the Functions host would, with a real client) with a
 /// DefaultHttpContext, and executes their IActionResult into the response to read what a caller would get.
 /// </summary>
-public sealed class GenServerHttp(GenServerRegistry registry, DurableTaskClient client)
+/// <param name="services">
+/// The app's services, as the Functions host gives the client: with them [ReadOnly] calls are answered from the saved
+/// state, as in the app; without them every call goes through the entity.
+/// </param>
+public sealed class GenServerHttp(GenServerRegistry registry, DurableTaskClient client, IServiceProvider? services = null)
 {
-    private static readonly GenServerClient GenServers = new(TimeProvider.System, NullLogger<GenServerClient>.Instance);
-    private readonly ServersApi _servers = new(registry, GenServers, NullLogger<ServersApi>.Instance);
-    private readonly CallsApi _calls = new(GenServers);
+    private static readonly GenServerClient EntityOnly = new(TimeProvider.System, NullLogger<GenServerClient>.Instance);
+    private readonly ServersApi _servers = new(registry, Client(services), NullLogger<ServersApi>.Instance);
+    private readonly CallsApi _calls = new(Client(services));
     private readonly HealthApi _health = new(NullLogger<HealthApi>.Instance);
     private static readonly ErrorContract Contract = new(NullLogger<ErrorContract>.Instance);
+
+    private static GenServerClient Client(IServiceProvider? services) => services is null
+        ? EntityOnly
+        : new(TimeProvider.System, NullLogger<GenServerClient>.Instance, services: services);
 
     /// <summary>POST .../call/{operation}, with an <c>Idempotency-Key</c> header when <paramref name="idempotencyKey"/> is set.</summary>
     public Task<HttpAnswer> CallAsync(

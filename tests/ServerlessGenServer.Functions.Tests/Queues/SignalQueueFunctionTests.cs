@@ -111,7 +111,7 @@ public sealed class SignalQueueFunctionTests
 
         Assert.Equal(typeof(Ticker), ticker.EntityType);
         Assert.Equal(["Start:Cast", "Status:Call", "Stop:Cast"], Client(ticker));
-        Assert.Equal(["Delete:Cast", "Get:Call", "Put:Cast", "Stats:Call"], Client(cache));
+        Assert.Equal(["Delete:Cast", "Get:Call", "Peek:Call", "Put:Cast", "Stats:Call"], Client(cache));
     }
 
     private static IEnumerable<string> Client(GenServerDescriptor server) =>
