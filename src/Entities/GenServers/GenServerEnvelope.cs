@@ -1,12 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using ServerlessGenServer.Entities.GenServers.Deferred;
 using ServerlessGenServer.Entities.GenServers.Idempotency;
+using ServerlessGenServer.Entities.GenServers.Tasks;
 
 namespace ServerlessGenServer.Entities.GenServers;
 
 /// <summary>
-/// What the runtime persists for a GenServer: <c>{"$v": version, "state": {...}, "timers": {...}, "once": [...]}</c>.
+/// What the runtime persists for a GenServer: <c>{"$v": version, "state": {...}, "timers": {...}, "once": [...],
+/// "replies": [...], "tasks": {...}}</c>.
 /// The server's own state is a plain record under <c>state</c>; the runtime's bookkeeping (its timers, its idempotency
 /// ledger) sits beside it, each member written only while it has entries.
 /// </summary>
@@ -26,6 +29,8 @@ public sealed class GenServerEnvelope
     internal const string StateMember = "state";
     internal const string TimersMember = "timers";
     internal const string LedgerMember = "once";
+    internal const string RepliesMember = "replies";
+    internal const string TasksMember = "tasks";
 
     /// <summary>The state version the record was written with (0: before the envelope).</summary>
     public int Version { get; internal set; }
@@ -39,6 +44,12 @@ public sealed class GenServerEnvelope
     internal Dictionary<string, GenServerTimer>? Timers { get; set; }
 
     internal List<OnceEntry>? Once { get; set; }
+
+    /// <summary>Deferred calls waiting for their reply (Defer / Reply).</summary>
+    internal List<PendingReply>? Pending { get; set; }
+
+    /// <summary>Tasks in flight (StartTask), by task id.</summary>
+    internal Dictionary<string, TaskInFlight>? Tasks { get; set; }
 
     /// <summary>
     /// The server's own state in a persisted entity state, for readers outside the entity (the servers API, tests):
@@ -102,6 +113,12 @@ internal sealed class GenServerEnvelopeConverter : JsonConverter<GenServerEnvelo
                 Once = root.TryGetProperty(GenServerEnvelope.LedgerMember, out var once)
                     ? once.Deserialize<List<OnceEntry>>(GenServerJson.Options)
                     : null,
+                Pending = root.TryGetProperty(GenServerEnvelope.RepliesMember, out var replies)
+                    ? replies.Deserialize<List<PendingReply>>(GenServerJson.Options)
+                    : null,
+                Tasks = root.TryGetProperty(GenServerEnvelope.TasksMember, out var tasks)
+                    ? tasks.Deserialize<Dictionary<string, TaskInFlight>>(GenServerJson.Options)
+                    : null,
             };
         }
 
@@ -148,6 +165,18 @@ internal sealed class GenServerEnvelopeConverter : JsonConverter<GenServerEnvelo
         {
             writer.WritePropertyName(GenServerEnvelope.LedgerMember);
             JsonSerializer.Serialize(writer, once, GenServerJson.Options);
+        }
+
+        if (value.Pending is { Count: > 0 } pending)
+        {
+            writer.WritePropertyName(GenServerEnvelope.RepliesMember);
+            JsonSerializer.Serialize(writer, pending, GenServerJson.Options);
+        }
+
+        if (value.Tasks is { Count: > 0 } inFlight)
+        {
+            writer.WritePropertyName(GenServerEnvelope.TasksMember);
+            JsonSerializer.Serialize(writer, inFlight, GenServerJson.Options);
         }
 
         writer.WriteEndObject();
