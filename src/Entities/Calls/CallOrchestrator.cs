@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
+using ServerlessGenServer.Entities.GenServers.Deferred;
 using ServerlessGenServer.Entities.GenServers.Idempotency;
 
 namespace ServerlessGenServer.Entities.Calls;
@@ -45,12 +46,36 @@ public sealed class CallOrchestrator : TaskOrchestrator<CallBatch, CallOutcome[]
                 ? await context.Entities.CallEntityAsync<JsonElement?>(id, OnceMessage.OperationName, new OnceMessage(
                     key, request.Operation, request.Input, request.IdempotencyWindowMs ?? new IdempotencyOptions().WindowMs))
                 : await context.Entities.CallEntityAsync<JsonElement?>(id, request.Operation, request.Input);
-            return (index, CallOutcome.Replied(reply));
+            return DeferredReply.Read(reply) is { } deferred
+                ? (index, await AwaitDeferredAsync(context, id, deferred))
+                : (index, CallOutcome.Replied(reply));
         }
         catch (EntityOperationFailedException ex)
         {
             // The operation threw: its state change was rolled back. The caller gets the reason, not a failed orchestration.
             return (index, CallOutcome.Failed(ex.FailureDetails.ErrorType, ex.FailureDetails.ErrorMessage));
+        }
+    }
+
+    // The operation deferred its reply: tell the server where this call waits (it may have answered already), then
+    // wait for the reply's event until the token's deadline.
+    private static async Task<CallOutcome> AwaitDeferredAsync(TaskOrchestrationContext context, EntityInstanceId id, DeferredReply deferred)
+    {
+        var caller = new ReplyAddress(context.InstanceId, DeferredReply.EventName(deferred.Id));
+        var now = await context.Entities.CallEntityAsync<CallOutcome?>(id, DeferredReply.AwaitOperation, new AwaitReply(deferred.Id, caller));
+        if (now is not null)
+        {
+            return now;
+        }
+
+        var left = deferred.Until - context.CurrentUtcDateTime;
+        try
+        {
+            return await context.WaitForExternalEvent<CallOutcome>(caller.Event, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        catch (TaskCanceledException)
+        {
+            return PendingReplies.Expired(deferred.Id);
         }
     }
 }

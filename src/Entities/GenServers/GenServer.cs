@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.DurableTask.Entities;
 using Microsoft.Extensions.Logging;
+using ServerlessGenServer.Entities.GenServers.Deferred;
 using ServerlessGenServer.Entities.GenServers.Idempotency;
+using ServerlessGenServer.Entities.GenServers.Tasks;
 
 namespace ServerlessGenServer.Entities.GenServers;
 
@@ -60,6 +62,7 @@ public abstract partial class GenServer<TState> : ITaskEntity
     {
         ArgumentNullException.ThrowIfNull(operation);
         (_operation, Context, _envelope, _stopping, _readingOnly, State) = (operation, operation.Context, null, false, null, null!);
+        (_mayDefer, _deferred) = (false, null);
         var name = operation.Name;
         if (string.Equals(name, OnceMessage.OperationName, StringComparison.OrdinalIgnoreCase))
         {
@@ -70,6 +73,17 @@ public abstract partial class GenServer<TState> : ITaskEntity
         {
             await RunTimerAsync();
             return null;
+        }
+
+        if (string.Equals(name, TaskResult.OperationName, StringComparison.OrdinalIgnoreCase))
+        {
+            await RunTaskResultAsync();
+            return null;
+        }
+
+        if (string.Equals(name, DeferredReply.AwaitOperation, StringComparison.OrdinalIgnoreCase))
+        {
+            return RunAwait();
         }
 
         if (!Operations.TryResolve(name, out var known))
@@ -98,9 +112,11 @@ public abstract partial class GenServer<TState> : ITaskEntity
             return null;
         }
 
+        _mayDefer = known.Kind == OperationKind.Call;
         var reply = await InvokeAsync(known, input);
+        _mayDefer = false;
         Save();
-        return reply;
+        return _deferred is null ? reply : AsDeferral(_deferred);
     }
 
     /// <summary>init/1: the state of a server that starts. Keep it fast; schedule slow work with <see cref="Continue"/>.</summary>
@@ -293,6 +309,7 @@ public abstract partial class GenServer<TState> : ITaskEntity
         if (_stopping || State is null)
         {
             OnStop();
+            ReleaseWaitingCallers();
             _operation.State.SetState(null);
             return;
         }

@@ -1,13 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using ServerlessGenServer.Entities.GenServers.Deferred;
 using ServerlessGenServer.Entities.GenServers.Idempotency;
+using ServerlessGenServer.Entities.GenServers.Tasks;
 
 namespace ServerlessGenServer.Entities.GenServers;
 
 /// <summary>
-/// What the runtime persists for a GenServer:
-/// <c>{"$v": version, "state": {...}, "timers": {...}, "once": [...], "seen": [...]}</c>.
+/// What the runtime persists for a GenServer: <c>{"$v": version, "state": {...}, "timers": {...}, "once": [...],
+/// "seen": [...], "replies": [...], "tasks": {...}}</c>.
 /// The server's own state is a plain record under <c>state</c>; the runtime's bookkeeping (its timers, its idempotency
 /// ledger: the newest keys in full under <c>once</c>, every key in the window as a hash under <c>seen</c>) sits beside
 /// it, each member written only while it has entries.
@@ -29,6 +31,8 @@ public sealed class GenServerEnvelope
     internal const string TimersMember = "timers";
     internal const string LedgerMember = "once";
     internal const string SeenMember = "seen";
+    internal const string RepliesMember = "replies";
+    internal const string TasksMember = "tasks";
 
     /// <summary>The state version the record was written with (0: before the envelope).</summary>
     public int Version { get; internal set; }
@@ -44,6 +48,12 @@ public sealed class GenServerEnvelope
     internal List<OnceEntry>? Once { get; set; }
 
     internal SeenKeys? Seen { get; set; }
+
+    /// <summary>Deferred calls waiting for their reply (Defer / Reply).</summary>
+    internal List<PendingReply>? Pending { get; set; }
+
+    /// <summary>Tasks in flight (StartTask), by task id.</summary>
+    internal Dictionary<string, TaskInFlight>? Tasks { get; set; }
 
     /// <summary>
     /// The server's own state in a persisted entity state, for readers outside the entity (the servers API, tests):
@@ -109,6 +119,12 @@ internal sealed class GenServerEnvelopeConverter : JsonConverter<GenServerEnvelo
                     : null,
                 Once = ledger,
                 Seen = root.TryGetProperty(GenServerEnvelope.SeenMember, out var seen) ? SeenKeys.Read(seen) : SeenFrom(ledger),
+                Pending = root.TryGetProperty(GenServerEnvelope.RepliesMember, out var replies)
+                    ? replies.Deserialize<List<PendingReply>>(GenServerJson.Options)
+                    : null,
+                Tasks = root.TryGetProperty(GenServerEnvelope.TasksMember, out var tasks)
+                    ? tasks.Deserialize<Dictionary<string, TaskInFlight>>(GenServerJson.Options)
+                    : null,
             };
         }
 
@@ -163,6 +179,18 @@ internal sealed class GenServerEnvelopeConverter : JsonConverter<GenServerEnvelo
         {
             writer.WritePropertyName(GenServerEnvelope.SeenMember);
             seen.Write(writer);
+        }
+
+        if (value.Pending is { Count: > 0 } pending)
+        {
+            writer.WritePropertyName(GenServerEnvelope.RepliesMember);
+            JsonSerializer.Serialize(writer, pending, GenServerJson.Options);
+        }
+
+        if (value.Tasks is { Count: > 0 } inFlight)
+        {
+            writer.WritePropertyName(GenServerEnvelope.TasksMember);
+            JsonSerializer.Serialize(writer, inFlight, GenServerJson.Options);
         }
 
         writer.WriteEndObject();

@@ -32,6 +32,7 @@ public sealed class GenServerRegistry
         typeof(Ticker),
         typeof(Cache),
         typeof(RateLimiter),
+        typeof(Gateway.Gateway),
     ]);
 
     public IEnumerable<GenServerDescriptor> Servers => _byName.Values;

@@ -1,9 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using ServerlessGenServer.Entities.Caching;
 using ServerlessGenServer.Entities.Counting;
+using ServerlessGenServer.Entities.Gateway;
 using ServerlessGenServer.Entities.GenServers.Idempotency;
+using ServerlessGenServer.Entities.GenServers.Tasks;
 using ServerlessGenServer.Entities.RateLimiting;
 
 namespace ServerlessGenServer.Entities.GenServers;
@@ -35,6 +38,27 @@ public static class GenServerServiceCollectionExtensions
             .Bind(configuration.GetSection(RateLimiterOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<GatewayOptions>()
+            .Bind(configuration.GetSection(GatewayOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHttpClient(GatewayOptions.HttpClientName, (provider, client) =>
+        {
+            var gateway = provider.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            client.BaseAddress = gateway.BackendUrl;
+            client.Timeout = TimeSpan.FromSeconds(gateway.FetchTimeoutSeconds);
+        });
+        services.TryAddSingleton<GenServerWorks>();
+        services.AddGenServerWork<FetchWork>();
+        return services;
+    }
+
+    /// <summary>Registers <typeparamref name="TWork"/> as work a GenServer may start with <c>StartTask</c>; it is created from DI per run.</summary>
+    public static IServiceCollection AddGenServerWork<TWork>(this IServiceCollection services)
+        where TWork : class, IGenServerWork
+    {
+        services.TryAddTransient<TWork>();
+        services.AddSingleton(new GenServerWorkDescriptor(GenServerWorks.NameOf(typeof(TWork)), typeof(TWork)));
         return services;
     }
 }

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using ServerlessGenServer.Entities.Gateway;
+using ServerlessGenServer.Entities.GenServers.Deferred;
 using ServerlessGenServer.Entities.GenServers.Idempotency;
 using ServerlessGenServer.Functions.Client;
 
@@ -47,6 +49,10 @@ public sealed class CallsApi(GenServerClient genServers)
             Problems.AlreadyApplied(result.Error!, result.InstanceId),
         CallStatus.Failed when result.ErrorType == typeof(IdempotencyKeyReusedException).FullName =>
             Problems.IdempotencyKeyReused(result.Error!, result.InstanceId),
+        CallStatus.Failed when result.ErrorType == typeof(DeferredReplyExpiredException).FullName =>
+            Problems.ReplyExpired(result.Error!, result.InstanceId),
+        CallStatus.Failed when result.ErrorType == typeof(BackendFailedException).FullName =>
+            Problems.BackendFailed(result.Error!, result.InstanceId),
         CallStatus.Failed => Problems.OperationFailed(result.ErrorType!, result.Error!, result.InstanceId),
         CallStatus.Pending => Pending(request, result.InstanceId, timeout),
         _ => Problems.Unavailable(

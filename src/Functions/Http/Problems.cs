@@ -39,6 +39,14 @@ public static class Problems
             instanceId.Length > 0 ? [("instanceId", instanceId)] : [])
         : ServerFault(instanceId.Length > 0 ? $"Call {instanceId} failed with {errorType}: {error}" : $"A read-only call failed with {errorType}: {error}");
 
+    /// <summary>A deferred call whose server did not reply before the token's deadline: 504.</summary>
+    public static ApiResult ReplyExpired(string error, string instanceId) => Make("reply-expired",
+        "The server did not reply in time", StatusCodes.Status504GatewayTimeout, error, ("instanceId", instanceId));
+
+    /// <summary>The backend a gateway server fronts failed the fetch: 502, the same answer for every caller waiting on it.</summary>
+    public static ApiResult BackendFailed(string error, string instanceId) => Make("backend-failed",
+        "The backend failed", StatusCodes.Status502BadGateway, error, ("instanceId", instanceId));
+
     /// <summary>
     /// A call repeated with its idempotency key whose first reply was too large to keep: applied once, no reply to repeat.
     /// 410 Gone: the reply existed and is no longer kept (409 is the draft's "still being processed").

@@ -13,6 +13,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessGenServer.Engine.Client;
 using ServerlessGenServer.Entities.Calls;
 using ServerlessGenServer.Entities.GenServers;
+using ServerlessGenServer.Entities.GenServers.Deferred;
+using ServerlessGenServer.Entities.GenServers.Tasks;
 
 namespace ServerlessGenServer.Engine.Hosting;
 
@@ -94,6 +96,9 @@ public sealed partial class EngineHost : IAsyncDisposable
         var worker = new TaskHubWorker(service, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
         worker.AddTaskEntities([.. registry.Servers.Select(s => new GenServerEntityCreator(s.Name, s.EntityType, services, shims))]);
         worker.AddTaskOrchestrations(new OrchestratorCreator(nameof(CallOrchestrator), () => new CallOrchestrator(), shims));
+        worker.AddTaskOrchestrations(new OrchestratorCreator(nameof(ReplyOrchestrator), () => new ReplyOrchestrator(), shims));
+        worker.AddTaskOrchestrations(new OrchestratorCreator(nameof(GenServerTaskOrchestrator), () => new GenServerTaskOrchestrator(), shims));
+        worker.AddTaskActivities(new ActivityCreator(GenServerWorks.ActivityName, () => new GenServerTaskActivity(services.GetRequiredService<GenServerWorks>()), shims));
         foreach (var (name, create) in options.ExtraOrchestrators)
         {
             worker.AddTaskOrchestrations(new OrchestratorCreator(name, create, shims));
