@@ -13,7 +13,7 @@ public sealed class MetadataTests
         var functions = FunctionsMetadataFile.Load(Output);
 
         Assert.Equal(
-            ["entityTrigger", "httpTrigger", "orchestrationTrigger", "queueTrigger", "timerTrigger"],
+            ["activityTrigger", "entityTrigger", "httpTrigger", "orchestrationTrigger", "queueTrigger", "timerTrigger"],
             functions.Select(f => f.Trigger.Type).Distinct().Order(StringComparer.Ordinal));
         var queue = functions.Single(f => f.Trigger.Type == "queueTrigger");
         Assert.Equal("%SIGNAL_QUEUE_NAME%", queue.Trigger.Text("queueName"));

@@ -55,8 +55,11 @@ await Show("GET", "/api/servers/counter?prefix=orders");
 md.Line("## A call that outlives its timeout");
 md.Line();
 md.Line("It answers `202` with `Location` and `Retry-After`. The operation stays queued and runs; its reply is kept at `statusUrl`.");
+md.Line("The cache's `get` is a call through the entity (a hit moves the entry in the LRU order):");
 md.Line();
-var timedOut = await Show("POST", "/api/servers/counter/orders/call/value?timeoutMs=1");
+await api.SendAsync("POST", "/api/servers/cache/sessions/cast/put", """{"key":"s1","value":"alive"}""");
+await WaitAsync("GET", "/api/servers/cache/sessions", e => e.Status == 200);
+var timedOut = await Show("POST", "/api/servers/cache/sessions/call/get?timeoutMs=1", "\"s1\"");
 var statusPath = new Uri(JsonSerializer.Deserialize<JsonElement>(timedOut.Body).GetProperty("statusUrl").GetString()!).AbsolutePath;
 md.Line("While the call runs, `statusUrl` answers `202` with `Retry-After: 1`; once it has finished, the reply:");
 md.Line();
@@ -64,6 +67,14 @@ md.Write(await WaitAsync("GET", statusPath, e => e.Status != 202));
 md.Line("The reply reads the same on every read for the retention (10 minutes after the call completed), then 404:");
 md.Line();
 await Show("GET", statusPath);
+
+md.Line("## Read-only calls");
+md.Line();
+md.Line("A `[ReadOnly]` call (counter `value`, ticker `status`, cache `peek` and `stats`) is answered from the saved state, with no");
+md.Line("orchestration, so `timeoutMs` does not apply. On a server that never started it answers from `Init()` and creates nothing:");
+md.Line();
+await Show("POST", "/api/servers/counter/never-started/call/value?timeoutMs=1");
+await Show("GET", "/api/servers/counter/never-started");
 
 md.Line("## Errors (RFC 9457 problem+json)");
 md.Line();

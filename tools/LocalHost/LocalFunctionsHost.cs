@@ -12,6 +12,8 @@ using Microsoft.Extensions.Logging;
 using ServerlessGenServer.Engine.Hosting;
 using ServerlessGenServer.Entities.Calls;
 using ServerlessGenServer.Entities.GenServers;
+using ServerlessGenServer.Entities.GenServers.Deferred;
+using ServerlessGenServer.Entities.GenServers.Tasks;
 using ServerlessGenServer.Functions;
 using ServerlessGenServer.LocalHost.Http;
 using ServerlessGenServer.LocalHost.Metadata;
@@ -209,14 +211,18 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
                 $"functions.metadata's entity triggers ({string.Join(", ", entities)}) are not the registered GenServers ({string.Join(", ", servers)}).");
         }
 
-        var orchestrations = functions.Where(f => f.Trigger.Type == "orchestrationTrigger").Select(f => f.Name).ToList();
-        if (orchestrations.Any(o => o != nameof(CallOrchestrator)))
+        // The engine host runs the runtime's own orchestrations and activity (calls, deferred replies, offloaded tasks).
+        string[] engineRuns = [nameof(CallOrchestrator), nameof(ReplyOrchestrator), nameof(GenServerTaskOrchestrator), GenServerWorks.ActivityName];
+        var others = functions.Where(f => f.Trigger.Type is "orchestrationTrigger" or "activityTrigger")
+            .Select(f => f.Name).Except(engineRuns, StringComparer.Ordinal).ToList();
+        if (others.Count > 0)
         {
-            throw new InvalidOperationException($"The local host runs only the {nameof(CallOrchestrator)} orchestration, not {string.Join(", ", orchestrations)}.");
+            throw new InvalidOperationException(
+                $"The local host runs only the runtime's orchestrations and activity ({string.Join(", ", engineRuns)}), not {string.Join(", ", others)}.");
         }
 
         var unknown = functions.Select(f => f.Trigger.Type)
-            .Except(["httpTrigger", "timerTrigger", "queueTrigger", "entityTrigger", "orchestrationTrigger"], StringComparer.Ordinal).ToList();
+            .Except(["httpTrigger", "timerTrigger", "queueTrigger", "entityTrigger", "orchestrationTrigger", "activityTrigger"], StringComparer.Ordinal).ToList();
         if (unknown.Count > 0)
         {
             throw new InvalidOperationException($"The local host does not run these triggers: {string.Join(", ", unknown)}.");
