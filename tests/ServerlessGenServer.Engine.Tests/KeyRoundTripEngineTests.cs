@@ -45,7 +45,9 @@ public sealed class KeyRoundTripEngineTests(EngineFixture engine, ITestOutputHel
         var limiter = new RateLimitHttp(host);
         // Every allowed BMP character, and every supplementary character the entity-key rules allow (unassigned and
         // private-use supplementary code points are allowed too, but not sent: they would be another 900,000 characters).
-        var characters = Characters(c => RateLimitKey.Problem(c) is null && EntityKey.FindInvisible(c) < 0 && EntityKey.Normalize(c) == c &&
+        // '/' is allowed in a key but cannot be sent in the path: %2F stays encoded in a route value, over a socket too
+        // (README, the rate-limit endpoint). Every other character goes percent-encoded, as a client sends it.
+        var characters = Characters(c => c != "/" && RateLimitKey.Problem(c) is null && EntityKey.FindInvisible(c) < 0 && EntityKey.Normalize(c) == c &&
             (c.Length == 1 || EntityKey.Problem(c) is null)).ToList();
         var keys = Pack(characters, "rl").ToList();
 

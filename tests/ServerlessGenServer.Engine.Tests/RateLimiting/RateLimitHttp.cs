@@ -20,5 +20,5 @@ public sealed class RateLimitHttp(EngineHost host, LocalRateLimitOptions? local 
     private readonly GenServerHttp _http = new(host, configure: s => s.AddSingleton(Options.Create(
         local ?? new LocalRateLimitOptions { DenialCache = false, Grants = false })));
 
-    public Task<HttpAnswer> CheckAsync(string key, string query = "") => _http.SendAsync("POST", $"/api/ratelimit/{key}{query}");
+    public Task<HttpAnswer> CheckAsync(string key, string query = "") => _http.SendAsync("POST", $"/api/ratelimit/{Uri.EscapeDataString(key)}{query}");
 }

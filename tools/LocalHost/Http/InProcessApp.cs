@@ -59,7 +59,11 @@ public sealed class InProcessApp
     public static HttpFunctionRouter Router => AppRouter.Value;
 
     /// <summary>Sends one request, as a client would over HTTP, and returns what the function (or the router) answered.</summary>
-    /// <param name="pathAndQuery">The path as the server sees it once decoded, e.g. <c>/api/servers/counter/k1/call/value?timeoutMs=1</c>.</param>
+    /// <param name="pathAndQuery">
+    /// The request target as a client sends it, e.g. <c>/api/servers/counter/k1/call/value?timeoutMs=1</c>; escape a key's
+    /// <c>?</c>, <c>#</c> and <c>%</c> with <see cref="Uri.EscapeDataString(string)"/>. The path is decoded as Kestrel decodes
+    /// it: everything but <c>%2F</c>, so a <c>/</c> inside a route parameter cannot be sent, as over a socket.
+    /// </param>
     /// <param name="body">A JSON body (sent as application/json), or null for none.</param>
     /// <param name="headers">Request headers besides Content-Type.</param>
     public async Task<InProcessResponse> SendAsync(
@@ -72,7 +76,7 @@ public sealed class InProcessApp
         request.Method = method;
         request.Scheme = "http";
         request.Host = new HostString("localhost", LocalHostOptions.DefaultPort);
-        request.Path = new PathString(q >= 0 ? pathAndQuery[..q] : pathAndQuery);
+        request.Path = new PathString(DecodePath(q >= 0 ? pathAndQuery[..q] : pathAndQuery));
         request.QueryString = q >= 0 && q < pathAndQuery.Length - 1 ? new QueryString(pathAndQuery[q..]) : QueryString.Empty;
         foreach (var (name, value) in headers ?? [])
         {
@@ -92,6 +96,9 @@ public sealed class InProcessApp
         await Router.HandleAsync(context, _client);
         return new InProcessResponse(context.Response.StatusCode, context.Response.Headers, responseBody.ToArray());
     }
+
+    private static string DecodePath(string path) => string.Join("%2F",
+        path.Split("%2F", StringSplitOptions.None).Select(p => string.Join("%2f", p.Split("%2f").Select(Uri.UnescapeDataString))));
 
     /// <summary>The router of the Functions app built into <paramref name="functionsOutput"/>, as the local host makes it.</summary>
     public static HttpFunctionRouter LoadRouter(string functionsOutput)
