@@ -28,13 +28,7 @@ public sealed partial class RateLimiter
     public GrantReply Grant(GrantRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Cost > _options.Capacity)
-        {
-            throw new ValidationException(
-                $"The cost {request.Cost} is above the capacity {_options.Capacity}: it could never be allowed.");
-        }
-
-        EnsureOwnShard(request.Key);
+        EnsureCheckable(request.Key, request.Cost);
         var now = NowMs;
         PruneGrants(now);
         var tokens = TokensAfterReturn(request.Key, request.ReturnId, request.ReturnTokens, now);
@@ -55,13 +49,7 @@ public sealed partial class RateLimiter
         }
 
         Store(request.Key, tokens, now);
-        var check = new CheckReply(
-            allowed,
-            Remaining: (int)Math.Floor(tokens + TokenBucket.Tolerance),
-            Limit: _options.Capacity,
-            RetryAfterMs: allowed ? 0 : TokenBucket.MsUntil(tokens, request.Cost, _options),
-            ResetMs: TokenBucket.MsUntil(tokens, _options.Capacity, _options));
-        return new GrantReply(check, granted, tokens);
+        return new GrantReply(Reply(allowed, tokens, request.Cost), granted, tokens);
     }
 
     /// <summary>handle_cast({:return_grant, key, id, tokens}): puts a grant's unused tokens back. An unknown or expired grant does nothing.</summary>
@@ -130,19 +118,6 @@ public sealed partial class RateLimiter
 
         grants.Add(grant);
         return true;
-    }
-
-    // As Check stores a bucket: a new key may need room, the time is also the key's last activity, and the compaction timer runs.
-    private void Store(string key, double tokens, long now)
-    {
-        var known = State.Buckets.TryGetValue(key, out var bucket);
-        if (!known)
-        {
-            MakeRoom(now);
-        }
-
-        State.Buckets[key] = new TokenBucket(tokens, Math.Max(now, bucket?.UpdatedMs ?? now));
-        StartTimerIfNone();
     }
 
     // Expired grants are released: their unused tokens are lost (never put back), so nothing is admitted twice.

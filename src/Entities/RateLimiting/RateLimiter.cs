@@ -37,38 +37,20 @@ public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterO
     public CheckReply Check(CheckRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Cost > _options.Capacity)
-        {
-            throw new ValidationException(
-                $"The cost {request.Cost} is above the capacity {_options.Capacity}: it could never be allowed.");
-        }
-
-        EnsureOwnShard(request.Key);
+        EnsureCheckable(request.Key, request.Cost);
         var now = NowMs;
-        var buckets = State.Buckets;
-        var known = buckets.TryGetValue(request.Key, out var bucket);
-        var tokens = Math.Min(known ? bucket!.TokensAt(now, _options) : _options.Capacity, Ungranted(request.Key, now));
+        var tokens = Math.Min(
+            State.Buckets.TryGetValue(request.Key, out var bucket) ? bucket.TokensAt(now, _options) : _options.Capacity,
+            Ungranted(request.Key, now));
         var allowed = tokens + TokenBucket.Tolerance >= request.Cost;
         if (allowed)
         {
             tokens = Math.Max(0, tokens - request.Cost);
         }
 
-        // A check always leaves the bucket below full (a cost is at least 1, a denial means it was short), so it is
-        // stored, with the check's time: it is also the key's last activity, which eviction reads.
-        if (!known)
-        {
-            MakeRoom(now);
-        }
-
-        buckets[request.Key] = new TokenBucket(tokens, Math.Max(now, bucket?.UpdatedMs ?? now));
-        StartTimerIfNone();
-        return new CheckReply(
-            allowed,
-            Remaining: (int)Math.Floor(tokens + TokenBucket.Tolerance),
-            Limit: _options.Capacity,
-            RetryAfterMs: allowed ? 0 : TokenBucket.MsUntil(tokens, request.Cost, _options),
-            ResetMs: TokenBucket.MsUntil(tokens, _options.Capacity, _options));
+        // A check always leaves the bucket below full (a cost is at least 1, a denial means it was short), so it is stored.
+        Store(request.Key, tokens, now);
+        return Reply(allowed, tokens, request.Cost);
     }
 
     /// <summary>
@@ -175,6 +157,39 @@ public sealed partial class RateLimiter(TimeProvider time, IOptions<RateLimiterO
         }
 
         LogEvicted(Logger, Context.Id.Key, idlest.Count, _options.MaxKeysPerShard);
+    }
+
+    // Check and Grant answer the same way: what is left, and how long until the cost (or a full bucket) is there.
+    private CheckReply Reply(bool allowed, double tokens, int cost) => new(
+        allowed,
+        Remaining: (int)Math.Floor(tokens + TokenBucket.Tolerance),
+        Limit: _options.Capacity,
+        RetryAfterMs: allowed ? 0 : TokenBucket.MsUntil(tokens, cost, _options),
+        ResetMs: TokenBucket.MsUntil(tokens, _options.Capacity, _options));
+
+    // Stores a bucket as of now: a new key may need room, the time is also the key's last activity (which eviction
+    // reads), and the compaction timer runs while buckets exist.
+    private void Store(string key, double tokens, long now)
+    {
+        var known = State.Buckets.TryGetValue(key, out var bucket);
+        if (!known)
+        {
+            MakeRoom(now);
+        }
+
+        State.Buckets[key] = new TokenBucket(tokens, Math.Max(now, bucket?.UpdatedMs ?? now));
+        StartTimerIfNone();
+    }
+
+    /// <exception cref="ValidationException">The cost is above the capacity, or the key belongs to another shard.</exception>
+    private void EnsureCheckable(string key, int cost)
+    {
+        if (cost > _options.Capacity)
+        {
+            throw new ValidationException($"The cost {cost} is above the capacity {_options.Capacity}: it could never be allowed.");
+        }
+
+        EnsureOwnShard(key);
     }
 
     // A key has one bucket only if it is always checked on the same shard; a check sent to another shard (through the
