@@ -95,13 +95,16 @@ public sealed partial class EngineHost : IAsyncDisposable
             new DurableTaskWorkerOptions { EnableEntitySupport = true, DataConverter = converter }, loggerFactory);
         var worker = new TaskHubWorker(service, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
         worker.AddTaskEntities([.. registry.Servers.Select(s => new GenServerEntityCreator(s.Name, s.EntityType, services, shims))]);
-        worker.AddTaskOrchestrations(new OrchestratorCreator(nameof(CallOrchestrator), () => new CallOrchestrator(), shims));
-        worker.AddTaskOrchestrations(new OrchestratorCreator(nameof(ReplyOrchestrator), () => new ReplyOrchestrator(), shims));
-        worker.AddTaskOrchestrations(new OrchestratorCreator(nameof(GenServerTaskOrchestrator), () => new GenServerTaskOrchestrator(), shims));
-        worker.AddTaskActivities(new ActivityCreator(GenServerWorks.ActivityName, () => new GenServerTaskActivity(services.GetRequiredService<GenServerWorks>()), shims));
+        ObjectCreator<TaskOrchestration> Orchestrator(string name, Func<ITaskOrchestrator> create) =>
+            new ShimCreator<TaskOrchestration>(name, () => shims.CreateOrchestration(new TaskName(name), create()));
+        worker.AddTaskOrchestrations(Orchestrator(nameof(CallOrchestrator), () => new CallOrchestrator()));
+        worker.AddTaskOrchestrations(Orchestrator(nameof(ReplyOrchestrator), () => new ReplyOrchestrator()));
+        worker.AddTaskOrchestrations(Orchestrator(nameof(GenServerTaskOrchestrator), () => new GenServerTaskOrchestrator()));
+        worker.AddTaskActivities(new ShimCreator<TaskActivity>(GenServerWorks.ActivityName, () => shims.CreateActivity(
+            new TaskName(GenServerWorks.ActivityName), new GenServerTaskActivity(services.GetRequiredService<GenServerWorks>()))));
         foreach (var (name, create) in options.ExtraOrchestrators)
         {
-            worker.AddTaskOrchestrations(new OrchestratorCreator(name, create, shims));
+            worker.AddTaskOrchestrations(Orchestrator(name, create));
         }
 
         var logger = loggerFactory.CreateLogger<EngineHost>();
